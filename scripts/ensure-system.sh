@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the test suite needs (only when root and only what is missing)
+# and starts PostgreSQL when it is installed but not running.
+set -euo pipefail
+
+PACKAGES=(postgresql)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+    dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if ((${#missing[@]})); then
+    if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
+        echo "installing Debian packages: ${missing[*]}"
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+    else
+        echo "warning: missing Debian packages (run as root to install): ${missing[*]}" >&2
+    fi
+fi
+
+if command -v pg_isready >/dev/null && ! pg_isready -q -h 127.0.0.1; then
+    if [[ $(id -u) -eq 0 ]] && [[ -d /etc/postgresql ]]; then
+        for v in $(ls /etc/postgresql); do
+            pg_ctlcluster --skip-systemctl-redirect "$v" main start || true
+        done
+        for _ in $(seq 1 30); do pg_isready -q -h 127.0.0.1 && break; sleep 0.5; done
+    fi
+fi

@@ -1,0 +1,505 @@
+"""The `tracker` command. It imports nothing heavy: no Qt, requests, mss or pynput.
+
+Exit codes: 0 success; 1 a refused request (one line on stderr saying what to do); 2 bad usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import os
+import sys
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any, NoReturn
+from zoneinfo import ZoneInfo
+
+from . import __version__
+from .errors import InvalidInput, TrackerError, UsageError
+from .model import Interval, Project, Task
+from .timeparse import hms, parse_date, parse_duration, parse_instant, rfc3339_local
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line and exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{message} (see `{self.prog} --help`)")
+
+
+def _common() -> argparse.ArgumentParser:
+    # Options valid before or after the subcommand; SUPPRESS keeps a later default from
+    # overwriting an earlier value.
+    p = argparse.ArgumentParser(add_help=False)
+    p.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        default=argparse.SUPPRESS,
+        help="data directory (env TRACKER_DATA_DIR)",
+    )
+    p.add_argument(
+        "--json",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="print data as one JSON document",
+    )
+    return p  # fmt: skip
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _common()
+    parser = _Parser(prog="tracker", description="Offline-first time tracking.",
+                     parents=[common])  # fmt: skip
+    parser.add_argument("--version", action="version", version=f"tracker {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    def cmd(name: str, help: str, parent: Any = sub) -> argparse.ArgumentParser:
+        return parent.add_parser(name, help=help, description=help, parents=[common])
+
+    project = cmd("project", "create, list and configure projects")
+    psub = project.add_subparsers(dest="action", metavar="ACTION", parser_class=_Parser)
+    psub.required = True
+    p = cmd("add", "create a local project", psub)
+    p.add_argument("name")
+    p.add_argument("--client")
+    cmd("list", "list projects (local and server)", psub)
+    p = cmd("set", "change a local project's settings", psub)
+    p.add_argument("project")
+    p.add_argument("--name")
+    for flag in ("screenshots", "blur", "archived"):
+        p.add_argument(f"--{flag}", choices=["on", "off"])
+
+    task = cmd("task", "create, list and change tasks")
+    tsub = task.add_subparsers(dest="action", metavar="ACTION", parser_class=_Parser)
+    tsub.required = True
+    p = cmd("add", "create a task in a project", tsub)
+    p.add_argument("project")
+    p.add_argument("title")
+    p = cmd("list", "list tasks", tsub)
+    p.add_argument("project", nargs="?")
+    p = cmd("set", "rename a task or change its status", tsub)
+    p.add_argument("task")
+    p.add_argument("--title")
+    p.add_argument("--status", choices=["open", "in_progress", "done"])
+
+    conf = cmd("config", "show and change settings")
+    csub = conf.add_subparsers(dest="action", metavar="ACTION", parser_class=_Parser)
+    csub.required = True
+    cmd("list", "list settings", csub)
+    p = cmd("get", "show one setting", csub)
+    p.add_argument("key")
+    p = cmd("set", "change one setting", csub)
+    p.add_argument("key")
+    p.add_argument("value")
+
+    p = cmd("start", "start the timer on a task (stops the running one at that instant)")
+    p.add_argument("task", help="task id, or 'Project/Task title'")
+    p.add_argument("--at", help="start time (HH:MM today, or RFC 3339)")
+    p.add_argument("--note", default="")
+    p = cmd("stop", "stop the running timer")
+    p.add_argument("--at", help="stop time (HH:MM today, or RFC 3339)")
+    cmd("status", "what is running, and for how long")
+
+    p = cmd("add", "add a manual entry")
+    p.add_argument("task")
+    p.add_argument("--from", dest="start", metavar="T")
+    p.add_argument("--to", dest="end", metavar="T")
+    p.add_argument("--duration", metavar="D", help="1h30m, 90m or 1:30")
+    p.add_argument("--date", metavar="YYYY-MM-DD", help="the local day (default today)")
+    p.add_argument("--at", metavar="HH:MM", help="start of a --duration entry")
+    p.add_argument("--note", default="")
+
+    p = cmd("log", "list entries")
+    p.add_argument("--from", dest="from_day", metavar="DATE")
+    p.add_argument("--to", dest="to_day", metavar="DATE")
+
+    p = cmd("edit", "change an entry")
+    p.add_argument("id")
+    p.add_argument("--from", dest="start", metavar="T")
+    p.add_argument("--to", dest="end", metavar="T")
+    p.add_argument("--task")
+    p.add_argument("--note")
+    p = cmd("split", "split an entry in two at a time")
+    p.add_argument("id")
+    p.add_argument("--at", required=True, metavar="T")
+    p = cmd("delete", "delete an entry (the deletion syncs too)")
+    p.add_argument("id")
+
+    p = cmd("totals", "totals by project, task, day or week")
+    p.add_argument("--by", choices=["project", "task", "day", "week"], default="project")
+    p.add_argument("--from", dest="from_day", metavar="DATE")
+    p.add_argument("--to", dest="to_day", metavar="DATE")
+
+    p = cmd("export", "export entries as CSV or JSON")
+    p.add_argument("--format", choices=["csv", "json"], required=True)
+    p.add_argument("--from", dest="from_day", metavar="DATE")
+    p.add_argument("--to", dest="to_day", metavar="DATE")
+    p.add_argument("-o", "--output", metavar="FILE")
+    return parser
+
+
+# -- output -------------------------------------------------------------------------------------
+
+
+class Out:
+    def __init__(self, as_json: bool, tz: ZoneInfo) -> None:
+        self.json = as_json
+        self.tz = tz
+
+    def data(self, obj: Any) -> None:
+        sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=2) + "\n")
+
+    def line(self, text: str = "") -> None:
+        sys.stdout.write(text + "\n")
+
+    def entry(self, e: Interval, now: datetime) -> dict[str, Any]:
+        return {
+            "id": e.id,
+            "task_id": e.task_id,
+            "task": e.task_title,
+            "project_id": e.project_id,
+            "project": e.project_name,
+            "started_at": rfc3339_local(e.started_at, self.tz),
+            "ended_at": rfc3339_local(e.ended_at, self.tz),
+            "duration_seconds": e.duration_seconds(now),
+            "note": e.note,
+            "source": e.source.value,
+            "sync_state": e.sync_state.value,
+            "revision": e.revision,
+        }
+
+    @staticmethod
+    def project(p: Project) -> dict[str, Any]:
+        return {"id": p.id, "name": p.name, "client": p.client, "origin": p.origin.value,
+                "screenshots": p.screenshots, "blur": p.blur, "archived": p.archived}  # fmt: skip
+
+    @staticmethod
+    def task(t: Task) -> dict[str, Any]:
+        return {"id": t.id, "project_id": t.project_id, "project": t.project_name,
+                "title": t.title, "status": t.status.value}  # fmt: skip
+
+    def span(self, e: Interval) -> str:
+        start = e.started_at.astimezone(self.tz)
+        end = "running" if e.ended_at is None else f"{e.ended_at.astimezone(self.tz):%H:%M:%S}"
+        return f"{start:%Y-%m-%d %H:%M:%S}–{end}"
+
+
+# -- commands -----------------------------------------------------------------------------------
+
+
+def _on_day(text: str | None, tz: ZoneInfo, day: date) -> datetime | None:
+    return None if text is None else parse_instant(text, tz, day)
+
+
+def _days(args: argparse.Namespace) -> tuple[date | None, date | None]:
+    lo = parse_date(args.from_day) if args.from_day else None
+    hi = parse_date(args.to_day) if args.to_day else None
+    if lo and hi and hi < lo:
+        raise InvalidInput(f"--to {hi} is before --from {lo}: swap them")
+    return lo, hi
+
+
+def run(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    as_json = getattr(args, "json", False)
+    if args.command is None:
+        sys.stderr.write(
+            "tracker: the tray app is not part of this version yet; "
+            "use `tracker --help` for the commands\n"
+        )
+        return 0
+
+    from .clock import SystemClock
+    from .paths import data_dir, user_zone
+    from .service import Tracker
+    from .store import open_store
+
+    tz = user_zone()
+    store = open_store(data_dir(getattr(args, "data_dir", None)))
+    try:
+        svc = Tracker(store, SystemClock(), tz)
+        return _dispatch(svc, args, Out(as_json, tz))
+    finally:
+        store.close()
+
+
+def _dispatch(svc: Any, args: argparse.Namespace, out: Out) -> int:
+    from .totals import GroupBy
+
+    tz = svc.tz
+    today = svc.clock.now().astimezone(tz).date()
+    c = args.command
+    if c == "project":
+        if args.action == "add":
+            p = svc.add_project(args.name, args.client)
+            out.data(out.project(p)) if out.json else out.line(f"Created project {p.name}\n{p.id}")
+        elif args.action == "list":
+            projects = svc.store.list_projects()
+            if out.json:
+                out.data([out.project(p) for p in projects])
+            else:
+                for p in projects:
+                    flags = [p.origin.value] + (["archived"] if p.archived else [])
+                    client = f" [{p.client}]" if p.client else ""
+                    out.line(f"{p.id}  {p.name}{client} ({', '.join(flags)})")
+                if not projects:
+                    out.line("No projects yet: `tracker project add NAME`")
+        else:
+            onoff = {"on": True, "off": False, None: None}
+            p = svc.set_project(args.project, args.name, onoff[args.screenshots],
+                                onoff[args.blur], onoff[args.archived])  # fmt: skip
+            out.data(out.project(p)) if out.json else out.line(f"Updated project {p.name}\n{p.id}")
+    elif c == "task":
+        if args.action == "add":
+            t = svc.add_task(args.project, args.title)
+            out.data(out.task(t)) if out.json else out.line(f"Created task {t.label}\n{t.id}")
+        elif args.action == "list":
+            pid = svc.project(args.project).id if args.project else None
+            tasks = svc.store.list_tasks(pid)
+            if out.json:
+                out.data([out.task(t) for t in tasks])
+            else:
+                for t in tasks:
+                    out.line(f"{t.id}  {t.label} ({t.status.value})")
+                if not tasks:
+                    out.line("No tasks yet: `tracker task add PROJECT TITLE`")
+        else:
+            t = svc.set_task(args.task, args.title, args.status)
+            out.data(out.task(t)) if out.json else out.line(f"Updated task {t.label}\n{t.id}")
+    elif c == "config":
+        if args.action == "list":
+            values = svc.config_list()
+            if out.json:
+                out.data(values)
+            else:
+                for k, v in values.items():
+                    out.line(f"{k} = {v}")
+        elif args.action == "get":
+            v = svc.config_get(args.key)
+            out.data({"key": args.key, "value": v}) if out.json else out.line(v)
+        else:
+            v = svc.config_set(args.key, args.value)
+            out.data({"key": args.key, "value": v}) if out.json else out.line(f"{args.key} = {v}")
+    elif c == "start":
+        plan = svc.start(args.task, _on_day(args.at, tz, today), args.note)
+        new = svc.store.get_interval(plan.new.id)
+        now = svc.clock.now()
+        if out.json:
+            obj = out.entry(new, now)
+            if plan.stopped is not None:
+                stopped = svc.store.get_interval(plan.stopped.id)
+                obj["stopped"] = out.entry(stopped, now)
+            out.data(obj)
+        else:
+            if plan.stopped is not None:
+                s = svc.store.get_interval(plan.stopped.id)
+                out.line(f"Stopped {s.project_name}/{s.task_title} after "
+                         f"{hms(s.duration_seconds(now))}")  # fmt: skip
+            out.line(f"Started {new.project_name}/{new.task_title} at "
+                     f"{new.started_at.astimezone(tz):%H:%M:%S}\n{new.id}")  # fmt: skip
+    elif c == "stop":
+        running = svc.store.running()
+        ended = svc.stop(_on_day(args.at, tz, today))
+        now = svc.clock.now()
+        if ended is None:
+            msg = "Stopped within the second it started: no entry kept"
+            out.data({"stopped": None, "discarded": running.id}) if out.json else out.line(msg)
+        else:
+            e = svc.store.get_interval(ended.id)
+            if out.json:
+                out.data(out.entry(e, now))
+            else:
+                out.line(f"Stopped {e.project_name}/{e.task_title} after "
+                         f"{hms(e.duration_seconds(now))}\n{e.id}")  # fmt: skip
+    elif c == "status":
+        st = svc.status()
+        signed_in = bool(svc.store.get_setting("server.url"))
+        if out.json:
+            r = st.running
+            obj: dict[str, Any] = {
+                "running": r is not None,
+                "id": r.id if r else None,
+                "task_id": r.task_id if r else None,
+                "task": r.task_title if r else None,
+                "project_id": r.project_id if r else None,
+                "project": r.project_name if r else None,
+                "started_at": rfc3339_local(r.started_at, tz) if r else None,
+                "elapsed_seconds": st.elapsed_seconds,
+                "elapsed": hms(st.elapsed_seconds),
+                "pending_sync": st.pending,
+                "last_sync": st.last_sync,
+            }
+            out.data(obj)
+        else:
+            r = st.running
+            if r:
+                out.line(f"Running: {r.project_name}/{r.task_title}  {hms(st.elapsed_seconds)} "
+                         f"(since {r.started_at.astimezone(tz):%Y-%m-%d %H:%M:%S})")  # fmt: skip
+            else:
+                out.line("Nothing running")
+            if signed_in:
+                out.line(f"Sync: {st.pending} pending; last sync {st.last_sync or 'never'}")
+    elif c == "add":
+        day = parse_date(args.date) if args.date else today
+        if args.duration is not None:
+            if args.start or args.end:
+                raise UsageError("give either --from/--to or --duration, not both")
+            at = None
+            if args.at:
+                at = (
+                    parse_instant(args.at, tz, day).astimezone(tz).time()
+                    if ":" in args.at[:3]
+                    else None
+                )
+                if at is None:
+                    raise UsageError(f"cannot read --at '{args.at}': use HH:MM")
+            e = svc.add(args.task, duration=parse_duration(args.duration), day=day, at=at,
+                        note=args.note)  # fmt: skip
+        else:
+            if not (args.start and args.end):
+                raise UsageError("give --from and --to, or --duration")
+            if args.at:
+                raise UsageError("--at goes with --duration; use --from/--to for times")
+            e = svc.add(args.task, parse_instant(args.start, tz, day),
+                        parse_instant(args.end, tz, day), note=args.note)  # fmt: skip
+        now = svc.clock.now()
+        e = svc.store.get_interval(e.id)
+        if out.json:
+            out.data(out.entry(e, now))
+        else:
+            out.line(f"Added {out.span(e)} {e.project_name}/{e.task_title} "
+                     f"({hms(e.duration_seconds(now))})\n{e.id}")  # fmt: skip
+    elif c == "log":
+        lo, hi = _days(args)
+        entries = svc.log(lo, hi)
+        now = svc.clock.now()
+        if out.json:
+            out.data([out.entry(e, now) for e in entries])
+        else:
+            for e in entries:
+                note = f"  {e.note}" if e.note else ""
+                where = f"{e.project_name}/{e.task_title}"
+                out.line(f"{e.id}  {out.span(e)}  {hms(e.duration_seconds(now))}  "
+                         f"{where}  [{e.sync_state.value}]{note}")  # fmt: skip
+            if not entries:
+                out.line("No entries")
+    elif c == "edit":
+        e0 = svc.entry(args.id)
+        day = e0.started_at.astimezone(tz).date()
+        start = _on_day(args.start, tz, day)
+        end = _on_day(args.end, tz, day)
+        clock_time = args.end and ":" in args.end[:3] and "T" not in args.end.upper()
+        # HH:MM for the end of an entry that crosses midnight means the next day.
+        if end is not None and clock_time and end <= (start or e0.started_at):
+            nxt = parse_instant(args.end, tz, day + timedelta(days=1))
+            if nxt - (start or e0.started_at) < timedelta(hours=24):
+                end = nxt
+        e = svc.edit(args.id, start, end, args.task, args.note)
+        now = svc.clock.now()
+        if out.json:
+            out.data(out.entry(e, now))
+        else:
+            out.line(f"Edited {out.span(e)} {e.project_name}/{e.task_title}\n{e.id}")
+    elif c == "split":
+        e0 = svc.entry(args.id)
+        at = parse_instant(args.at, tz, e0.started_at.astimezone(tz).date())
+        if at <= e0.started_at and ":" in args.at[:3]:
+            at = parse_instant(args.at, tz, e0.started_at.astimezone(tz).date() + timedelta(days=1))
+        first, second = svc.split(args.id, at)
+        now = svc.clock.now()
+        if out.json:
+            out.data([out.entry(first, now), out.entry(second, now)])
+        else:
+            out.line(
+                f"Split into {out.span(first)} and {out.span(second)}\n{first.id}\n{second.id}"
+            )
+    elif c == "delete":
+        gone = svc.delete(args.id)
+        if out.json:
+            out.data({"id": gone.id, "deleted": True})
+        else:
+            out.line(f"Deleted entry\n{gone.id}")
+    elif c == "totals":
+        lo, hi = _days(args)
+        rows = svc.totals(GroupBy(args.by), lo, hi)
+        if out.json:
+            out.data([
+                {"key": r.key, **({"name": r.name} if r.name is not None else {}),
+                 "seconds": r.seconds}
+                for r in rows
+            ])  # fmt: skip
+        else:
+            for r in rows:
+                label = r.name if r.name is not None else r.key
+                out.line(f"{hms(r.seconds):>12}  {label}")
+            out.line(f"{hms(sum(r.seconds for r in rows)):>12}  Total")
+    elif c == "export":
+        lo, hi = _days(args)
+        entries = svc.log(lo, hi)
+        _export(entries, args.format, args.output, out, svc.clock.now())
+    return 0
+
+
+def _export(entries: list[Interval], fmt: str, output: str | None, out: Out, now: datetime) -> None:
+    rows = [out.entry(e, now) for e in entries]
+    if fmt == "json":
+        text = json.dumps(rows, ensure_ascii=False, indent=2) + "\n"
+    else:
+        buf = io.StringIO()
+        fields = ["id", "project", "task", "started_at", "ended_at", "duration_seconds", "note",
+                  "source", "sync_state", "project_id", "task_id"]  # fmt: skip
+        w = csv.DictWriter(buf, fieldnames=fields, extrasaction="ignore", lineterminator="\n")
+        w.writeheader()
+        w.writerows(rows)
+        text = buf.getvalue()
+    if output is None or output == "-":
+        sys.stdout.write(text)
+        return
+    path = Path(output)
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise TrackerError(
+            f"cannot write {path}: {exc.strerror or exc}; choose another -o FILE"
+        ) from None
+    sys.stderr.write(f"Exported {len(rows)} entries to {path}\n")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        return run(argv)
+    except TrackerError as exc:
+        sys.stderr.write(f"tracker: {exc.message}\n")
+        return exc.exit_code
+    except KeyboardInterrupt:
+        sys.stderr.write("tracker: interrupted; nothing half-written was kept\n")
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:  # the last line of defence: one line, details in the log
+        where = _log_crash(exc)
+        sys.stderr.write(
+            f"tracker: unexpected error ({type(exc).__name__}: {exc}); nothing half-written "
+            f"was kept; details in {where}\n"
+        )
+        return 1
+
+
+def _log_crash(exc: BaseException) -> str:
+    import logging
+
+    try:
+        from .logs import setup
+
+        path = setup()
+        logging.getLogger("tracker.cli").error("unexpected error", exc_info=exc)
+        return str(path)
+    except Exception:
+        return "(no log file could be written)"

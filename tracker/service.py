@@ -1,0 +1,405 @@
+"""The use cases of the desktop: what the `tracker` command and the tray app call.
+
+The service owns no I/O of its own: the store, the clock, the zone and the id factory are passed
+in. Every change that touches more than one row runs in one store transaction, so a crash at any
+instant leaves either the old state or the new one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from . import config, timeline
+from .clock import Clock
+from .errors import Ambiguous, InvalidInput, NotFound, NothingRunning
+from .ids import is_uuid, new_id
+from .model import Interval, Origin, Project, Source, Task, TaskStatus
+from .timeparse import local_day_bounds, local_instant
+from .totals import GroupBy, TotalRow
+
+if TYPE_CHECKING:  # the store is an adapter; the core only needs its shape
+    from .store import Store
+
+MIN_PREFIX = 6
+
+
+@dataclass(frozen=True, slots=True)
+class Status:
+    running: Interval | None
+    elapsed_seconds: int
+    pending: int
+    last_sync: str | None
+
+
+class Tracker:
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        tz: ZoneInfo,
+        make_id: Callable[[], str] = new_id,
+    ) -> None:
+        self.store = store
+        self.clock = clock
+        self.tz = tz
+        self.make_id = make_id
+
+    # -- lookups ------------------------------------------------------------------------------
+
+    def project(self, ref: str) -> Project:
+        """A project by id, id prefix or name (case-insensitive)."""
+        ref = ref.strip()
+        if is_uuid(ref) and (p := self.store.get_project(ref)):
+            return p
+        named = self.store.projects_named(ref)
+        if len(named) == 1:
+            return named[0]
+        if len(named) > 1:
+            ids = ", ".join(p.id for p in named)
+            raise Ambiguous(f"several projects are named '{ref}' ({ids}): give the id")
+        if len(ref) >= MIN_PREFIX:
+            by_prefix = self.store.projects_with_id_prefix(ref)
+            if len(by_prefix) == 1:
+                return by_prefix[0]
+        raise NotFound(f"no project '{ref}': see `tracker project list`")
+
+    def task(self, ref: str) -> Task:
+        """A task by id, id prefix, ``Project/Task title`` or a unique title."""
+        ref = ref.strip()
+        if is_uuid(ref) and (t := self.store.get_task(ref)):
+            return t
+        found: dict[str, Task] = {}
+        for i, ch in enumerate(ref):
+            if ch != "/":
+                continue
+            pname, title = ref[:i].strip(), ref[i + 1 :].strip()
+            if not pname or not title:
+                continue
+            for p in self.store.projects_named(pname):
+                for t in self.store.tasks_titled(title, p.id):
+                    found[t.id] = t
+        if not found:
+            for t in self.store.tasks_titled(ref):
+                found[t.id] = t
+        if not found and len(ref) >= MIN_PREFIX:
+            by_prefix = self.store.tasks_with_id_prefix(ref)
+            if len(by_prefix) == 1:
+                return by_prefix[0]
+        if len(found) == 1:
+            return next(iter(found.values()))
+        if len(found) > 1:
+            labels = ", ".join(f"{t.label} ({t.id})" for t in found.values())
+            raise Ambiguous(
+                f"'{ref}' matches several tasks: {labels}; give 'Project/Task' or the id"
+            )
+        raise NotFound(f"no task '{ref}': see `tracker task list`, or give 'Project/Task title'")
+
+    def entry(self, ref: str) -> Interval:
+        ref = ref.strip()
+        if is_uuid(ref):
+            e = self.store.get_interval(ref)
+            if e is not None and not e.deleted:
+                return e
+        elif len(ref) >= MIN_PREFIX:
+            found = self.store.intervals_with_id_prefix(ref)
+            if len(found) == 1:
+                return found[0]
+            if len(found) > 1:
+                raise Ambiguous(f"'{ref}' matches several entries: give more of the id")
+        raise NotFound(f"no entry '{ref}': see `tracker log` for entry ids")
+
+    # -- projects and tasks -------------------------------------------------------------------
+
+    def add_project(self, name: str, client: str | None = None) -> Project:
+        name = _clean(name, "project name", 200)
+        client = _clean(client, "client name", 200) if client else None
+        with self.store.transaction():
+            if self.store.projects_named(name):
+                raise InvalidInput(f"a project named '{name}' exists: choose another name")
+            p = Project(id=self.make_id(), name=name, client=client, origin=Origin.LOCAL)
+            self.store.insert_project(p, self.clock.now())
+        return p
+
+    def set_project(
+        self,
+        ref: str,
+        name: str | None = None,
+        screenshots: bool | None = None,
+        blur: bool | None = None,
+        archived: bool | None = None,
+    ) -> Project:
+        with self.store.transaction():
+            p = self.project(ref)
+            if p.origin is Origin.SERVER:
+                raise InvalidInput(
+                    f"'{p.name}' is a server project: its settings come from the server"
+                )
+            changes: dict[str, object] = {}
+            if name is not None:
+                name = _clean(name, "project name", 200)
+                clash = [q for q in self.store.projects_named(name) if q.id != p.id]
+                if clash:
+                    raise InvalidInput(f"a project named '{name}' exists: choose another name")
+                changes["name"] = name
+            for field, value in (("screenshots", screenshots), ("blur", blur),
+                                 ("archived", archived)):  # fmt: skip
+                if value is not None:
+                    changes[field] = value
+            if not changes:
+                return p
+            p = replace(p, revision=p.revision + 1, **changes)
+            self.store.update_project(p, self.clock.now())
+        return p
+
+    def add_task(self, project_ref: str, title: str) -> Task:
+        title = _clean(title, "task title", 500)
+        with self.store.transaction():
+            p = self.project(project_ref)
+            if p.archived:
+                raise InvalidInput(f"project '{p.name}' is archived: unarchive it first")
+            if self.store.tasks_titled(title, p.id):
+                raise InvalidInput(f"'{p.name}' already has a task '{title}': choose another title")
+            t = Task(id=self.make_id(), project_id=p.id, title=title, project_name=p.name)
+            self.store.insert_task(t, self.clock.now())
+        return t
+
+    def set_task(self, ref: str, title: str | None = None, status: str | None = None) -> Task:
+        with self.store.transaction():
+            t = self.task(ref)
+            changes: dict[str, object] = {}
+            if title is not None:
+                title = _clean(title, "task title", 500)
+                if any(x.id != t.id for x in self.store.tasks_titled(title, t.project_id)):
+                    raise InvalidInput(
+                        f"'{t.project_name}' already has a task '{title}': choose another title"
+                    )
+                changes["title"] = title
+            if status is not None:
+                changes["status"] = TaskStatus(status)
+            if not changes:
+                return t
+            t = replace(t, revision=t.revision + 1, **changes)
+            self.store.update_task(t, self.clock.now())
+        return t
+
+    # -- the timer ----------------------------------------------------------------------------
+
+    def start(
+        self, task_ref: str, at: datetime | None = None, note: str = ""
+    ) -> timeline.StartPlan:
+        note = _clean_note(note)
+        now = self.clock.now()
+        at = at or now
+        with self.store.transaction():
+            task = self.task(task_ref)
+            running = self.store.running()
+            if running and running.task_id == task.id and at >= running.started_at:
+                raise InvalidInput(
+                    f"{task.label} is already running since "
+                    f"{running.started_at.astimezone(self.tz):%H:%M}: stop it first"
+                )
+            plan = timeline.plan_start(running, self.make_id(), task.id, at, now, self.tz, note)
+            exclude = [running.id] if running else []
+            hit = self.store.first_overlap(at, max(now, at + timedelta(seconds=1)), exclude)
+            if hit is not None:
+                raise timeline.overlap_error(hit, self.tz)
+            if plan.stopped is not None:
+                self.store.update_interval(plan.stopped, now)
+            elif plan.discarded is not None:
+                self._discard(plan.discarded, now)
+            self.store.insert_interval(plan.new, self.tz.key, now)
+        return plan
+
+    def stop(self, at: datetime | None = None) -> Interval | None:
+        """Stop the running timer; returns the finished entry (None if it lasted < 1 s)."""
+        now = self.clock.now()
+        at = at or now
+        with self.store.transaction():
+            running = self.store.running()
+            if running is None:
+                raise NothingRunning("no timer is running: start one with `tracker start TASK`")
+            timeline.check_stop(running, at, now, self.tz)
+            ended = timeline.stop_at(running, at)
+            if ended is None:
+                self._discard(running, now)
+                return None
+            self.store.update_interval(ended, now)
+        return replace(ended, task_title=running.task_title, project_name=running.project_name,
+                       project_id=running.project_id)  # fmt: skip
+
+    def heartbeat(self) -> bool:
+        """Record that the running timer is alive (the desktop app calls this periodically)."""
+        now = self.clock.now()
+        with self.store.transaction():
+            running = self.store.running()
+            return bool(running and self.store.beat(running.id, now))
+
+    def _discard(self, e: Interval, now: datetime) -> None:
+        if self.store.was_synced(e.id):
+            self.store.update_interval(e.changed(deleted=True), now)
+        else:
+            self.store.hard_delete_interval(e.id)
+
+    def status(self) -> Status:
+        now = self.clock.now()
+        with self.store.snapshot():
+            running = self.store.running()
+            pending = self.store.count_unpushed()
+            last_sync = self.store.get_setting("sync.last_success")
+        elapsed = running.duration_seconds(now) if running else 0
+        return Status(running, elapsed, pending, last_sync)
+
+    # -- entries ------------------------------------------------------------------------------
+
+    def add(
+        self,
+        task_ref: str,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        duration: int | None = None,
+        day: date | None = None,
+        at: time | None = None,
+        note: str = "",
+    ) -> Interval:
+        """A manual entry: ``start``–``end``, or ``duration`` placed on ``day``."""
+        note = _clean_note(note)
+        now = self.clock.now()
+        with self.store.transaction():
+            task = self.task(task_ref)
+            if duration is not None:
+                start = self._place(day or now.astimezone(self.tz).date(), at, duration, now)
+                end = start + timedelta(seconds=duration)
+            if start is None or end is None:
+                raise InvalidInput("give --from and --to, or --duration")
+            timeline.check_span(start, end, now, self.tz)
+            hit = self.store.first_overlap(start, end)
+            if hit is not None:
+                raise timeline.overlap_error(hit, self.tz)
+            e = Interval(self.make_id(), task.id, start, end, note, Source.MANUAL)
+            self.store.insert_interval(e, self.tz.key, now)
+        return replace(e, task_title=task.title, project_name=task.project_name,
+                       project_id=task.project_id)  # fmt: skip
+
+    def _place(self, day: date, at: time | None, duration: int, now: datetime) -> datetime:
+        """Where a duration-only entry starts: at ``at``, else right after the day's last entry,
+        else at 09:00."""
+        if at is not None:
+            return local_instant(day, at, self.tz)
+        lo, hi = local_day_bounds(day, self.tz)
+        last = self.store.last_end_on(lo, hi)
+        running = self.store.running()
+        if running and lo <= running.started_at < hi:
+            raise InvalidInput(
+                "a timer is running on that day: give the start with --at or use --from/--to"
+            )
+        if last is not None:
+            return last
+        return local_instant(day, time(9, 0), self.tz)
+
+    def edit(
+        self,
+        ref: str,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        task_ref: str | None = None,
+        note: str | None = None,
+    ) -> Interval:
+        now = self.clock.now()
+        with self.store.transaction():
+            e = self.entry(ref)
+            changes: dict[str, object] = {}
+            if task_ref is not None:
+                changes["task_id"] = self.task(task_ref).id
+            if note is not None:
+                changes["note"] = _clean_note(note)
+            new_start = start or e.started_at
+            new_end = end if end is not None else e.ended_at
+            if start is not None:
+                changes["started_at"] = start
+            if end is not None:
+                changes["ended_at"] = end
+            if not changes:
+                raise InvalidInput("nothing to change: give --from, --to, --task or --note")
+            if new_end is None:
+                timeline.check_start(new_start, now, self.tz)
+                probe_end = max(now, new_start + timedelta(seconds=1))
+            else:
+                timeline.check_span(new_start, new_end, now, self.tz)
+                probe_end = new_end
+            if start is not None or end is not None:
+                hit = self.store.first_overlap(new_start, probe_end, [e.id])
+                if hit is not None:
+                    raise timeline.overlap_error(hit, self.tz)
+            edited = e.changed(**changes)
+            if edited.ended_at is not None:
+                edited = replace(edited, heartbeat_at=None)
+            self.store.update_interval(edited, now)
+        return self.store.get_interval(edited.id) or edited
+
+    def split(self, ref: str, at: datetime) -> tuple[Interval, Interval]:
+        now = self.clock.now()
+        with self.store.transaction():
+            e = self.entry(ref)
+            first, second = timeline.plan_split(e, self.make_id(), at, now, self.tz)
+            self.store.update_interval(first, now)
+            self.store.insert_interval(second, self.tz.key, now)
+        return self.store.get_interval(first.id) or first, self.store.get_interval(
+            second.id
+        ) or second
+
+    def delete(self, ref: str) -> Interval:
+        now = self.clock.now()
+        with self.store.transaction():
+            e = self.entry(ref)
+            gone = e.changed(deleted=True)
+            self.store.update_interval(gone, now)
+        return gone
+
+    def log(self, from_day: date | None = None, to_day: date | None = None) -> list[Interval]:
+        lo = local_day_bounds(from_day, self.tz)[0] if from_day else None
+        hi = local_day_bounds(to_day, self.tz)[1] if to_day else None
+        return self.store.list_intervals(lo, hi, self.clock.now())
+
+    def totals(
+        self, by: GroupBy | str, from_day: date | None = None, to_day: date | None = None
+    ) -> list[TotalRow]:
+        return self.store.totals(GroupBy(by), self.tz, self.clock.now(), from_day, to_day)
+
+    # -- settings -----------------------------------------------------------------------------
+
+    def config_get(self, key: str) -> str:
+        s = config.spec(key)
+        value = self.store.get_setting(key)
+        return s.default if value is None else value
+
+    def config_list(self) -> dict[str, str]:
+        stored = self.store.all_settings()
+        return {k: stored.get(k, s.default) for k, s in config.SPECS.items()}
+
+    def config_set(self, key: str, value: str) -> str:
+        normalised = config.normalise(key, value)
+        with self.store.transaction():
+            self.store.set_setting(key, normalised)
+        return normalised
+
+
+def _clean(text: str | None, what: str, limit: int) -> str:
+    t = (text or "").strip()
+    if not t:
+        raise InvalidInput(f"the {what} is empty: give a {what}")
+    if len(t) > limit:
+        raise InvalidInput(f"the {what} is longer than {limit} characters: shorten it")
+    if any(ord(c) < 32 for c in t):
+        raise InvalidInput(f"the {what} contains control characters: remove them")
+    return t
+
+
+def _clean_note(note: str | None) -> str:
+    n = (note or "").strip()
+    if len(n) > 10_000:
+        raise InvalidInput("the note is longer than 10,000 characters: shorten it")
+    return n

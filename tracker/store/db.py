@@ -1,0 +1,206 @@
+"""Opening the database: pragmas, named migrations, and the write transaction.
+
+Every write runs in ``BEGIN IMMEDIATE``: the write lock is taken up front, so a process that read
+first never fails to upgrade its lock ("database is locked") when another process wrote in
+between; waiting for the lock is bounded by ``busy_timeout``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+from ..errors import StoreError
+
+DB_FILENAME = "tracker.sqlite3"
+BUSY_TIMEOUT_MS = 30_000
+
+migrations = Migrations("tracker")
+
+
+@migrations(name="0001_initial")
+def _m0001(db: Database) -> None:
+    db.executescript(
+        """
+        CREATE TABLE projects (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 200),
+            client TEXT,
+            origin TEXT NOT NULL DEFAULT 'local' CHECK (origin IN ('local', 'server')),
+            screenshots INTEGER NOT NULL DEFAULT 0 CHECK (screenshots IN (0, 1)),
+            blur INTEGER NOT NULL DEFAULT 0 CHECK (blur IN (0, 1)),
+            archived INTEGER NOT NULL DEFAULT 0 CHECK (archived IN (0, 1)),
+            revision INTEGER NOT NULL DEFAULT 1,
+            server_revision INTEGER NOT NULL DEFAULT 0,
+            created_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL
+        ) STRICT;
+        CREATE INDEX projects_name ON projects (name COLLATE NOCASE);
+
+        CREATE TABLE tasks (
+            id TEXT PRIMARY KEY,
+            project_id TEXT NOT NULL REFERENCES projects (id),
+            title TEXT NOT NULL CHECK (length(title) BETWEEN 1 AND 500),
+            status TEXT NOT NULL DEFAULT 'open'
+                CHECK (status IN ('open', 'in_progress', 'done')),
+            revision INTEGER NOT NULL DEFAULT 1 CHECK (revision >= 1),
+            synced_revision INTEGER NOT NULL DEFAULT 0,
+            server_revision INTEGER NOT NULL DEFAULT 0,
+            created_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL
+        ) STRICT;
+        CREATE INDEX tasks_project ON tasks (project_id, title COLLATE NOCASE);
+        CREATE INDEX tasks_title ON tasks (title COLLATE NOCASE);
+        CREATE INDEX tasks_unpushed ON tasks (id) WHERE revision > synced_revision;
+
+        -- Instants are UTC epoch seconds. ended_at NULL = the running timer.
+        -- revision: bumped by every local change; synced_revision: the revision the server last
+        -- confirmed (0 = never); server_revision: the server's revision the next push starts from.
+        CREATE TABLE intervals (
+            id TEXT PRIMARY KEY,
+            task_id TEXT NOT NULL REFERENCES tasks (id),
+            started_at INTEGER NOT NULL,
+            ended_at INTEGER CHECK (ended_at IS NULL OR ended_at > started_at),
+            tz TEXT NOT NULL,
+            note TEXT NOT NULL DEFAULT '',
+            source TEXT NOT NULL CHECK (source IN ('timer', 'manual')),
+            revision INTEGER NOT NULL DEFAULT 1 CHECK (revision >= 1),
+            synced_revision INTEGER NOT NULL DEFAULT 0,
+            server_revision INTEGER NOT NULL DEFAULT 0,
+            deleted INTEGER NOT NULL DEFAULT 0 CHECK (deleted IN (0, 1)),
+            heartbeat_at INTEGER,
+            sync_status TEXT CHECK (sync_status IN ('conflict', 'rejected')),
+            sync_detail TEXT,
+            created_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL
+        ) STRICT;
+        -- One running timer, enforced by the database itself.
+        CREATE UNIQUE INDEX intervals_one_running ON intervals (deleted)
+            WHERE ended_at IS NULL AND deleted = 0;
+        -- Range scans, day buckets and the overlap probe (covering).
+        CREATE INDEX intervals_span ON intervals (started_at, ended_at, task_id)
+            WHERE deleted = 0;
+        CREATE INDEX intervals_end ON intervals (ended_at) WHERE deleted = 0;
+        -- Totals per task (covering).
+        CREATE INDEX intervals_task ON intervals (task_id, started_at, ended_at)
+            WHERE deleted = 0;
+        -- What still has to be pushed: a query, never a flag.
+        CREATE INDEX intervals_unpushed ON intervals (id) WHERE revision > synced_revision;
+
+        CREATE TABLE settings (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        ) STRICT;
+
+        -- Small facts about the data, e.g. the longest entry ever written (an upper bound that
+        -- keeps the day-bucket join of the totals short).
+        CREATE TABLE meta (
+            key TEXT PRIMARY KEY,
+            value INTEGER NOT NULL
+        ) STRICT;
+        INSERT INTO meta (key, value) VALUES ('max_span_seconds', 0);
+        """
+    )
+
+
+def _configure(conn: sqlite3.Connection) -> None:
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA synchronous = FULL")
+    mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
+    if mode != "wal":
+        conn.execute("PRAGMA journal_mode = WAL")
+
+
+@contextlib.contextmanager
+def write_transaction(db: Database) -> Iterator[Database]:
+    """One ``BEGIN IMMEDIATE`` transaction (a savepoint when nested)."""
+    conn = db.conn
+    if conn.in_transaction:
+        with db.atomic():
+            yield db
+        return
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    else:
+        try:
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+
+
+def open_database(path: Path) -> Database:
+    """Open (creating when missing) and migrate the database file at ``path``."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreError(
+            f"cannot create the data directory {path.parent}: {exc.strerror or exc}; "
+            "choose another with --data-dir or TRACKER_DATA_DIR"
+        ) from None
+    if not os.access(path.parent, os.W_OK | os.X_OK):
+        raise StoreError(
+            f"the data directory {path.parent} is not writable: fix its permissions "
+            "or choose another with --data-dir or TRACKER_DATA_DIR"
+        )
+    try:
+        conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000)
+    except sqlite3.Error as exc:
+        raise StoreError(f"cannot open the database {path}: {exc}") from None
+    try:
+        _configure(conn)
+        db = Database(conn, execute_plugins=False)
+        if migrations.pending(db):
+            with write_transaction(db):
+                # Re-checked under the write lock: another process may have just migrated.
+                migrations.apply(db)
+        _check_known_schema(db, path)
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        raise corrupt_database(path, exc) from None
+    except StoreError:
+        conn.close()
+        raise
+    return db
+
+
+def _check_known_schema(db: Database, path: Path) -> None:
+    known = {m.name for m in migrations._migrations}
+    applied = {m.name for m in migrations.applied(db)}
+    unknown = applied - known
+    if unknown:
+        raise StoreError(
+            f"the database {path} was written by a newer Tracker ({', '.join(sorted(unknown))}): "
+            "upgrade Tracker to open it"
+        )
+
+
+def corrupt_database(path: Path, exc: BaseException) -> StoreError:
+    text = str(exc)
+    if "locked" in text:
+        return StoreError(
+            f"the database {path} stayed locked by another process for "
+            f"{BUSY_TIMEOUT_MS // 1000} s: close other Tracker windows or commands and retry"
+        )
+    if "readonly" in text or "read-only" in text:
+        return StoreError(
+            f"the database {path} is read-only: fix its permissions or choose another --data-dir"
+        )
+    return StoreError(
+        f"the database {path} is damaged or not a Tracker database ({text}): "
+        "move it aside (your other files are untouched) and restore a backup, "
+        "or start a new one with another --data-dir"
+    )
