@@ -65,6 +65,8 @@ class Tracker:
             by_prefix = self.store.projects_with_id_prefix(ref)
             if len(by_prefix) == 1:
                 return by_prefix[0]
+            if len(by_prefix) > 1:
+                raise Ambiguous(f"'{ref}' matches several project ids: give more of the id")
         raise NotFound(f"no project '{ref}': see `tracker project list`")
 
     def task(self, ref: str) -> Task:
@@ -89,6 +91,8 @@ class Tracker:
             by_prefix = self.store.tasks_with_id_prefix(ref)
             if len(by_prefix) == 1:
                 return by_prefix[0]
+            if len(by_prefix) > 1:
+                raise Ambiguous(f"'{ref}' matches several task ids: give more of the id")
         if len(found) == 1:
             return next(iter(found.values()))
         if len(found) > 1:

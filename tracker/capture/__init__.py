@@ -1,0 +1,1 @@
+"""tracker.capture: adapter package (filled by later milestones)."""

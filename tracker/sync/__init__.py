@@ -1,0 +1,1 @@
+"""tracker.sync: adapter package (filled by later milestones)."""

@@ -1,0 +1,1 @@
+"""tracker.ui: adapter package (filled by later milestones)."""
