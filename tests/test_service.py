@@ -242,6 +242,9 @@ def test_totals_through_the_service(svc, clock, tasks):
     assert rows == {"2026-11-23": 1800, "2026-11-24": 1800, "2026-11-25": 7200}  # 11:00-13:00
     by_project = {r.name: r.seconds for r in svc.totals("project")}
     assert by_project == {"Globex site": 3600, "Internal": 7200}
+    status = svc.status()  # Wednesday 2026-11-25; the week began on Monday the 23rd
+    assert (status.today_seconds, status.week_seconds) == (7200, 3600 + 7200)
+    assert status.elapsed_seconds == 7200
 
 
 def test_config(svc):

@@ -330,6 +330,8 @@ def _dispatch(svc: Any, args: argparse.Namespace, out: Out) -> int:
                 "started_at": rfc3339_local(r.started_at, tz) if r else None,
                 "elapsed_seconds": st.elapsed_seconds,
                 "elapsed": hms(st.elapsed_seconds),
+                "today_seconds": st.today_seconds,
+                "week_seconds": st.week_seconds,
                 "pending_sync": st.pending,
                 "last_sync": st.last_sync,
             }
@@ -341,6 +343,7 @@ def _dispatch(svc: Any, args: argparse.Namespace, out: Out) -> int:
                          f"(since {r.started_at.astimezone(tz):%Y-%m-%d %H:%M:%S})")  # fmt: skip
             else:
                 out.line("Nothing running")
+            out.line(f"Today {hms(st.today_seconds)} · Week {hms(st.week_seconds)}")
             if signed_in:
                 out.line(f"Sync: {st.pending} pending; last sync {st.last_sync or 'never'}")
     elif c == "add":

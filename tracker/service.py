@@ -33,6 +33,8 @@ class Status:
     elapsed_seconds: int
     pending: int
     last_sync: str | None
+    today_seconds: int = 0
+    week_seconds: int = 0
 
 
 class Tracker:
@@ -250,12 +252,16 @@ class Tracker:
 
     def status(self) -> Status:
         now = self.clock.now()
+        today = now.astimezone(self.tz).date()
+        monday = today - timedelta(days=today.weekday())
         with self.store.snapshot():
             running = self.store.running()
             pending = self.store.count_unpushed()
             last_sync = self.store.get_setting("sync.last_success")
+            week = self.store.totals(GroupBy.DAY, self.tz, now, monday, today)
         elapsed = running.duration_seconds(now) if running else 0
-        return Status(running, elapsed, pending, last_sync)
+        today_s = sum(r.seconds for r in week if r.key == today.isoformat())
+        return Status(running, elapsed, pending, last_sync, today_s, sum(r.seconds for r in week))
 
     # -- entries ------------------------------------------------------------------------------
 
