@@ -286,17 +286,19 @@ def _dispatch(svc: Any, args: argparse.Namespace, out: Out) -> int:
             out.data({"key": args.key, "value": v}) if out.json else out.line(f"{args.key} = {v}")
     elif c == "start":
         plan = svc.start(args.task, _on_day(args.at, tz, today), args.note)
-        new = svc.store.get_interval(plan.new.id)
+        # Re-read for the sync state; another process may have discarded it meanwhile (a start
+        # in the same second), and then the plan is what happened.
+        new = svc.store.get_interval(plan.new.id) or plan.new
         now = svc.clock.now()
         if out.json:
             obj = out.entry(new, now)
             if plan.stopped is not None:
-                stopped = svc.store.get_interval(plan.stopped.id)
+                stopped = svc.store.get_interval(plan.stopped.id) or plan.stopped
                 obj["stopped"] = out.entry(stopped, now)
             out.data(obj)
         else:
             if plan.stopped is not None:
-                s = svc.store.get_interval(plan.stopped.id)
+                s = svc.store.get_interval(plan.stopped.id) or plan.stopped
                 out.line(f"Stopped {s.project_name}/{s.task_title} after "
                          f"{hms(s.duration_seconds(now))}")  # fmt: skip
             out.line(f"Started {new.project_name}/{new.task_title} at "
@@ -307,7 +309,8 @@ def _dispatch(svc: Any, args: argparse.Namespace, out: Out) -> int:
         now = svc.clock.now()
         if ended is None:
             msg = "Stopped within the second it started: no entry kept"
-            out.data({"stopped": None, "discarded": running.id}) if out.json else out.line(msg)
+            gone = running.id if running else None  # None: it started after we looked
+            out.data({"stopped": None, "discarded": gone}) if out.json else out.line(msg)
         else:
             e = svc.store.get_interval(ended.id)
             if out.json:

@@ -198,9 +198,9 @@ class Tracker:
         self, task_ref: str, at: datetime | None = None, note: str = ""
     ) -> timeline.StartPlan:
         note = _clean_note(note)
-        now = self.clock.now()
-        at = at or now
         with self.store.transaction():
+            now = self.clock.now()  # under the write lock: no later writer committed before it
+            at = at or now
             task = self.task(task_ref)
             running = self.store.running()
             if running and running.task_id == task.id and at >= running.started_at:
@@ -218,13 +218,15 @@ class Tracker:
             elif plan.discarded is not None:
                 self._discard(plan.discarded, now)
             self.store.insert_interval(plan.new, self.tz.key, now)
-        return plan
+        names = {"task_title": task.title, "project_id": task.project_id,
+                 "project_name": task.project_name}  # fmt: skip
+        return replace(plan, new=replace(plan.new, **names))
 
     def stop(self, at: datetime | None = None) -> Interval | None:
         """Stop the running timer; returns the finished entry (None if it lasted < 1 s)."""
-        now = self.clock.now()
-        at = at or now
         with self.store.transaction():
+            now = self.clock.now()
+            at = at or now
             running = self.store.running()
             if running is None:
                 raise NothingRunning("no timer is running: start one with `tracker start TASK`")
@@ -239,8 +241,8 @@ class Tracker:
 
     def heartbeat(self) -> bool:
         """Record that the running timer is alive (the desktop app calls this periodically)."""
-        now = self.clock.now()
         with self.store.transaction():
+            now = self.clock.now()
             running = self.store.running()
             return bool(running and self.store.beat(running.id, now))
 
@@ -277,8 +279,8 @@ class Tracker:
     ) -> Interval:
         """A manual entry: ``start``–``end``, or ``duration`` placed on ``day``."""
         note = _clean_note(note)
-        now = self.clock.now()
         with self.store.transaction():
+            now = self.clock.now()
             task = self.task(task_ref)
             if duration is not None:
                 start = self._place(day or now.astimezone(self.tz).date(), at, duration, now)
@@ -318,8 +320,8 @@ class Tracker:
         task_ref: str | None = None,
         note: str | None = None,
     ) -> Interval:
-        now = self.clock.now()
         with self.store.transaction():
+            now = self.clock.now()
             e = self.entry(ref)
             changes: dict[str, object] = {}
             if task_ref is not None:
@@ -351,8 +353,8 @@ class Tracker:
         return self.store.get_interval(edited.id) or edited
 
     def split(self, ref: str, at: datetime) -> tuple[Interval, Interval]:
-        now = self.clock.now()
         with self.store.transaction():
+            now = self.clock.now()
             e = self.entry(ref)
             first, second = timeline.plan_split(e, self.make_id(), at, now, self.tz)
             self.store.update_interval(first, now)
@@ -362,8 +364,8 @@ class Tracker:
         ) or second
 
     def delete(self, ref: str) -> Interval:
-        now = self.clock.now()
         with self.store.transaction():
+            now = self.clock.now()
             e = self.entry(ref)
             gone = e.changed(deleted=True)
             self.store.update_interval(gone, now)
