@@ -192,5 +192,15 @@ def test_sql_totals_equal_the_pure_definition(entries, tz, by, offset, length):
             got = [(r.key, r.seconds) for r in store.totals(by, tz, now, a, b)]
             want = [(r.key, r.seconds) for r in totals(entries, by, tz, now, a, b)]
             assert got == want
+            # task x day: summed over tasks gives the days, over days the tasks.
+            cells = store.totals_task_day(tz, now, a, b)
+            per_day: dict[str, int] = {}
+            per_task: dict[str, int] = {}
+            for day, task, secs in cells:
+                per_day[day] = per_day.get(day, 0) + secs
+                per_task[task] = per_task.get(task, 0) + secs
+            days = {r.key: r.seconds for r in totals(entries, GroupBy.DAY, tz, now, a, b)}
+            tasks = {r.key: r.seconds for r in totals(entries, GroupBy.TASK, tz, now, a, b)}
+            assert per_day == days and per_task == tasks
         finally:
             store.close()

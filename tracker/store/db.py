@@ -93,7 +93,8 @@ def _m0001(db: Database) -> None:
         CREATE INDEX intervals_task ON intervals (task_id, started_at, ended_at)
             WHERE deleted = 0;
         -- What still has to be pushed: a query, never a flag.
-        CREATE INDEX intervals_unpushed ON intervals (id) WHERE revision > synced_revision;
+        CREATE INDEX intervals_unpushed ON intervals (task_id, id)
+            WHERE revision > synced_revision;
 
         CREATE TABLE settings (
             key TEXT PRIMARY KEY,

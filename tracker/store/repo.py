@@ -411,10 +411,12 @@ class Store:
         return [_interval(r) for r in rows]
 
     def count_unpushed(self) -> int:
+        # From the (few) server projects down, so entries of local projects, which never sync,
+        # are never read.
         row = self._one(
-            "SELECT COUNT(*) FROM intervals i JOIN tasks t ON t.id = i.task_id "
-            "JOIN projects p ON p.id = t.project_id "
-            "WHERE i.revision > i.synced_revision AND p.origin = 'server'"
+            "SELECT COUNT(*) FROM projects p JOIN tasks t ON t.project_id = p.id "
+            "JOIN intervals i INDEXED BY intervals_unpushed ON i.task_id = t.id "
+            "WHERE p.origin = 'server' AND i.revision > i.synced_revision"
         )
         return int(row[0])
 
@@ -429,32 +431,59 @@ class Store:
             bound = max(bound, _epoch(now) - running[0] + 1)
         return bound + 1
 
-    def bulk_insert_intervals(self, rows: Iterable[Sequence]) -> int:
+    def bulk_insert_intervals(self, rows: Iterable[Sequence], chunk: int = 500) -> int:
         """The bulk path (sync's pull, imports): rows in :data:`BULK_COLUMNS` order, upserted
-        by id in one transaction with one prepared statement."""
+        by id in one transaction.
+
+        Per chunk, one ``IN`` query finds which ids exist; a chunk of new rows is one plain
+        ``executemany`` INSERT (an ``ON CONFLICT DO UPDATE`` upsert is ~3x slower for new rows),
+        otherwise rows go one by one in order, so the last row for an id wins."""
         cols = ", ".join(BULK_COLUMNS)
         marks = ", ".join("?" * len(BULK_COLUMNS))
-        updates = ", ".join(f"{c} = excluded.{c}" for c in BULK_COLUMNS if c != "id")
-        sql = (
-            f"INSERT INTO intervals ({cols}) VALUES ({marks}) "
-            f"ON CONFLICT (id) DO UPDATE SET {updates}"
+        insert = f"INSERT INTO intervals ({cols}) VALUES ({marks})"
+        update = (
+            "UPDATE intervals SET "
+            + ", ".join(f"{c} = ?" for c in BULK_COLUMNS if c != "id")
+            + " WHERE id = ?"
         )
         longest = 0
+        written = 0
+        batch: list[Sequence] = []
 
-        def tracked(it: Iterable[Sequence]) -> Iterator[Sequence]:
-            nonlocal longest
-            for r in it:
-                if r[3] is not None and not r[10]:
-                    longest = max(longest, r[3] - r[2])
-                yield r
+        def flush() -> None:
+            nonlocal written
+            ids = [r[0] for r in batch]
+            have = {
+                x
+                for (x,) in self.conn.execute(
+                    f"SELECT id FROM intervals WHERE id IN ({', '.join('?' * len(ids))})", ids
+                )
+            }
+            if not have and len(set(ids)) == len(ids):
+                written += self.conn.executemany(insert, batch).rowcount
+            else:
+                for r in batch:
+                    if r[0] in have:
+                        written += self.conn.execute(update, [*r[1:], r[0]]).rowcount
+                    else:
+                        written += self.conn.execute(insert, r).rowcount
+                        have.add(r[0])
+            batch.clear()
 
         with self.transaction():
-            cur = self.conn.executemany(sql, tracked(rows))
+            for r in rows:
+                if r[3] is not None and not r[10]:
+                    longest = max(longest, r[3] - r[2])
+                batch.append(r)
+                if len(batch) >= chunk:
+                    flush()
+            if batch:
+                flush()
             self.conn.execute(
                 "UPDATE meta SET value = ? WHERE key = 'max_span_seconds' AND value < ?",
                 [longest, longest],
             )
-        return cur.rowcount
+        return written
 
     # -- totals (in SQL) ----------------------------------------------------------------------
 
@@ -490,15 +519,19 @@ class Store:
         self, tz: ZoneInfo, now_s: int, from_day: date | None, to_day: date | None
     ) -> tuple[int, int, date, date] | None:
         if from_day is None or to_day is None:
-            row = self._one(
-                "SELECT MIN(started_at), MAX(COALESCE(ended_at, MAX(?, started_at + 1))) "
-                "FROM intervals WHERE deleted = 0",
-                [now_s],
+            # Three index seeks, never a scan.
+            first_start, last_end, running_start = self._one(
+                "SELECT (SELECT MIN(started_at) FROM intervals WHERE deleted = 0), "
+                "(SELECT MAX(ended_at) FROM intervals WHERE deleted = 0), "
+                "(SELECT started_at FROM intervals WHERE ended_at IS NULL AND deleted = 0)"
             )
-            if row is None or row[0] is None:
+            if first_start is None:
                 return None
-            first = from_day or local_date(row[0], tz)
-            last = to_day or local_date(row[1] - 1, tz)
+            ends = [x for x in (last_end,) if x is not None]
+            if running_start is not None:
+                ends.append(max(now_s, running_start + 1))
+            first = from_day or local_date(first_start, tz)
+            last = to_day or local_date(max(ends) - 1, tz)
         else:
             first, last = from_day, to_day
         if last < first:
@@ -510,52 +543,95 @@ class Store:
     def _totals_by_owner(
         self, by: GroupBy, lo: int, hi: int, now_s: int, span: int
     ) -> list[TotalRow]:
-        key = "i.task_id" if by is GroupBy.TASK else "t.project_id"
-        name = "t.title" if by is GroupBy.TASK else "p.name"
-        join = " JOIN tasks t ON t.id = i.task_id"
-        if by is GroupBy.PROJECT:
-            join += " JOIN projects p ON p.id = t.project_id"
+        # Sum per task over the covering index first, then join the few task and project names
+        # (joining per interval would look up a task for every one of a million rows).
         end = "COALESCE(i.ended_at, MAX(:now, i.started_at))"
-        rows = self._all(
-            f"""
-            SELECT {key}, {name}, SUM(MIN({end}, :hi) - MAX(i.started_at, :lo)) AS secs
-            FROM intervals i {join}
+        per_task = f"""
+            SELECT i.task_id, SUM(MIN({end}, :hi) - MAX(i.started_at, :lo)) AS secs
+            FROM intervals i INDEXED BY intervals_task
             WHERE i.deleted = 0 AND i.started_at >= :reach AND i.started_at < :hi
               AND {end} > :lo
-            GROUP BY {key}
-            HAVING secs > 0
-            """,
-            {"now": now_s, "lo": lo, "hi": hi, "reach": lo - span},
-        )
+            GROUP BY i.task_id
+        """
+        if by is GroupBy.TASK:
+            sql = f"""
+                SELECT s.task_id, t.title, s.secs FROM ({per_task}) s
+                JOIN tasks t ON t.id = s.task_id WHERE s.secs > 0
+            """
+        else:
+            sql = f"""
+                SELECT t.project_id, p.name, SUM(s.secs) AS secs FROM ({per_task}) s
+                JOIN tasks t ON t.id = s.task_id JOIN projects p ON p.id = t.project_id
+                GROUP BY t.project_id HAVING secs > 0
+            """
+        rows = self._all(sql, {"now": now_s, "lo": lo, "hi": hi, "reach": lo - span})
         out = [TotalRow(r[0], int(r[2]), r[1]) for r in rows]
         out.sort(key=lambda r: ((r.name or "").casefold(), r.key))
         return out
 
-    def _totals_by_bucket(self, buckets: list[Bucket], now_s: int, span: int) -> list[TotalRow]:
+    def _fill_buckets(self, buckets: list[Bucket]) -> None:
         self.conn.execute(
-            "CREATE TEMP TABLE IF NOT EXISTS buckets (key TEXT NOT NULL, lo INTEGER NOT NULL, "
-            "hi INTEGER NOT NULL)"
+            "CREATE TEMP TABLE IF NOT EXISTS nbuckets (n INTEGER PRIMARY KEY, key TEXT NOT NULL, "
+            "lo INTEGER NOT NULL, hi INTEGER NOT NULL)"
         )
-        self.conn.execute("DELETE FROM temp.buckets")
+        self.conn.execute("DELETE FROM temp.nbuckets")
         self.conn.executemany(
-            "INSERT INTO temp.buckets (key, lo, hi) VALUES (?, ?, ?)",
-            [(b.key, b.start, b.end) for b in buckets],
+            "INSERT INTO temp.nbuckets (n, key, lo, hi) VALUES (?, ?, ?, ?)",
+            [(n, b.key, b.start, b.end) for n, b in enumerate(buckets)],
         )
+
+    def _totals_by_bucket(self, buckets: list[Bucket], now_s: int, span: int) -> list[TotalRow]:
+        # Buckets are numbered in time order, so grouping by the number needs no sort.
+        self._fill_buckets(buckets)
         end = "COALESCE(i.ended_at, MAX(:now, i.started_at))"
         rows = self._all(
             f"""
             SELECT b.key, SUM(MIN({end}, b.hi) - MAX(i.started_at, b.lo)) AS secs
-            FROM temp.buckets b CROSS JOIN intervals i INDEXED BY intervals_span
+            FROM temp.nbuckets b CROSS JOIN intervals i INDEXED BY intervals_span
             WHERE i.deleted = 0 AND i.started_at >= b.lo - :span AND i.started_at < b.hi
               AND {end} > b.lo
-            GROUP BY b.key
+            GROUP BY b.n
             HAVING secs > 0
-            ORDER BY b.key
+            ORDER BY b.n
             """,
             {"now": now_s, "span": span},
         )
-        self.conn.execute("DELETE FROM temp.buckets")
+        self.conn.execute("DELETE FROM temp.nbuckets")
         return [TotalRow(r[0], int(r[1])) for r in rows]
+
+    def totals_task_day(
+        self,
+        tz: ZoneInfo,
+        now: datetime,
+        from_day: date | None = None,
+        to_day: date | None = None,
+    ) -> list[tuple[str, str, int]]:
+        """``(day, task_id, seconds)`` rows: each task's time per local day, in day order.
+
+        One indexed query per local day (a range scan of that day's entries, grouped per task)
+        beats one big join that must sort hundreds of thousands of (day, task) groups.
+        """
+        now_s = _epoch(now)
+        out: list[tuple[str, str, int]] = []
+        end = "COALESCE(i.ended_at, MAX(:now, i.started_at))"
+        sql = f"""
+            SELECT i.task_id, SUM(MIN({end}, :hi) - MAX(i.started_at, :lo)) AS secs
+            FROM intervals i INDEXED BY intervals_span
+            WHERE i.deleted = 0 AND i.started_at >= :lo - :span AND i.started_at < :hi
+              AND {end} > :lo
+            GROUP BY i.task_id HAVING secs > 0 ORDER BY i.task_id
+        """
+        with self.snapshot():
+            bounds = self._bounds(tz, now_s, from_day, to_day)
+            if bounds is None:
+                return out
+            _, _, first, last = bounds
+            span = self._max_span(now)
+            stmt = self.conn.cursor()
+            for b in day_buckets(first, last, tz):
+                params = {"now": now_s, "lo": b.start, "hi": b.end, "span": span}
+                out.extend((b.key, task, secs) for task, secs in stmt.execute(sql, params))
+        return out
 
 
 def open_store(data_dir: Path) -> Store:
