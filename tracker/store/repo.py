@@ -509,7 +509,8 @@ class Store:
             lo, hi, first, last = bounds
             span = self._max_span(now)
             if by in (GroupBy.TASK, GroupBy.PROJECT):
-                return self._totals_by_owner(by, lo, hi, now_s, span)
+                whole = from_day is None and to_day is None
+                return self._totals_by_owner(by, lo, hi, now_s, span, whole)
             buckets = (
                 day_buckets(first, last, tz) if by is GroupBy.DAY else week_buckets(first, last, tz)
             )
@@ -541,18 +542,27 @@ class Store:
         return lo, hi, first, last
 
     def _totals_by_owner(
-        self, by: GroupBy, lo: int, hi: int, now_s: int, span: int
+        self, by: GroupBy, lo: int, hi: int, now_s: int, span: int, whole: bool = False
     ) -> list[TotalRow]:
         # Sum per task over the covering index first, then join the few task and project names
         # (joining per interval would look up a task for every one of a million rows).
         end = "COALESCE(i.ended_at, MAX(:now, i.started_at))"
-        per_task = f"""
-            SELECT i.task_id, SUM(MIN({end}, :hi) - MAX(i.started_at, :lo)) AS secs
-            FROM intervals i INDEXED BY intervals_task
-            WHERE i.deleted = 0 AND i.started_at >= :reach AND i.started_at < :hi
-              AND {end} > :lo
-            GROUP BY i.task_id
-        """
+        if whole:
+            # No range: the bounds come from the data, so clipping would change nothing.
+            per_task = f"""
+                SELECT i.task_id, SUM({end} - i.started_at) AS secs
+                FROM intervals i INDEXED BY intervals_task
+                WHERE i.deleted = 0
+                GROUP BY i.task_id
+            """
+        else:
+            per_task = f"""
+                SELECT i.task_id, SUM(MIN({end}, :hi) - MAX(i.started_at, :lo)) AS secs
+                FROM intervals i INDEXED BY intervals_task
+                WHERE i.deleted = 0 AND i.started_at >= :reach AND i.started_at < :hi
+                  AND {end} > :lo
+                GROUP BY i.task_id
+            """
         if by is GroupBy.TASK:
             sql = f"""
                 SELECT s.task_id, t.title, s.secs FROM ({per_task}) s
