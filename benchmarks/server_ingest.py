@@ -1,0 +1,353 @@
+"""The companion server under load: HTTP ingest, ``/totals`` against raw SQL, peak RSS.
+
+1. Ingest through HTTP: ``tracker-server serve`` (uvicorn, one worker) on a loopback port,
+   SQLite (or ``--database-url``), batches of 500 intervals from a keep-alive ``httpx.Client``,
+   round-robin over ``--users`` members (each a non-overlapping timeline, like a team's
+   history). Figure: intervals/s. Baseline in the same run: raw ``sqlite3`` ``executemany`` of
+   the same rows (the server's own table, made by the same migrations) into a fresh file,
+   (a) one transaction per 500 rows, as the server commits, and (b) everything in one
+   transaction. Target: server ≥ 0.25 × raw.
+2. ``GET /totals?group_by=task`` and ``group_by=task,day`` (tz Europe/Berlin) over all the data
+   against a hand-written SQL ``GROUP BY`` on the same database (median of ``--repeat``).
+   Target: ≤ 1.5× the raw query. The task×day reference groups by UTC day of the start
+   (``started_at / 86400``), which is cheaper than the real local-day split.
+3. Peak RSS (VmHWM) of the server process after the ingest and the totals.
+
+    .venv/bin/python benchmarks/server_ingest.py                  # 1M intervals, SQLite
+    .venv/bin/python benchmarks/server_ingest.py --quick          # 100k
+    .venv/bin/python benchmarks/server_ingest.py --database-url postgresql+psycopg://postgres@127.0.0.1/bench
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent / "tracker-server"
+BATCH = 500
+SEED = 20261125
+PASSWORD = "bench-password"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _cli(*args: str, env: dict) -> str:
+    r = subprocess.run([str(BIN), *args], env=env, capture_output=True, text=True, check=False)
+    if r.returncode != 0:
+        sys.exit(f"tracker-server {args[0]} failed: {r.stderr.strip()}")
+    return r.stdout
+
+
+def make_rows(n: int, users: int, task_ids: list[str]) -> list[list[dict]]:
+    """Per user, a time-ordered list of finished intervals (5-55 min, gaps ≥ 60 s)."""
+    rng = random.Random(SEED)
+    per_user = [[] for _ in range(users)]
+    start0 = int(time.time()) - 3 * 365 * 86400
+    cursors = [start0 + rng.randrange(3600) for _ in range(users)]
+    for i in range(n):
+        u = i % users
+        dur = rng.randrange(300, 3300)
+        s = cursors[u]
+        cursors[u] = s + dur + 60 + int(rng.expovariate(1 / 900))
+        per_user[u].append(
+            {
+                "id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+                "task_id": task_ids[min(int(rng.paretovariate(1.2)) - 1, len(task_ids) - 1)],
+                "started_at": s,
+                "ended_at": s + dur,
+                "note": "standup" if rng.random() < 0.1 else "",
+                "source": "manual" if rng.random() < 0.1 else "timer",
+            }
+        )
+    return per_user
+
+
+def wire(item: dict) -> dict:
+    from datetime import UTC, datetime
+
+    return {
+        **item,
+        "started_at": datetime.fromtimestamp(item["started_at"], UTC).isoformat(),
+        "ended_at": datetime.fromtimestamp(item["ended_at"], UTC).isoformat(),
+        "revision": 1,
+        "base_revision": 0,
+        "tz": "Europe/Berlin",
+    }
+
+
+def rss_peak_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    return -1
+
+
+def raw_sqlite(rows: list[tuple], batch: int | None, workdir: Path) -> float:
+    """Rows/s of raw executemany into a fresh copy of the server's schema."""
+    from sqlalchemy import create_engine
+
+    sys.path.insert(0, str(ROOT))
+    from server_stub.db.migrate import upgrade
+
+    path = workdir / f"raw-{batch}.sqlite3"
+    engine = create_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    engine.dispose()
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    conn.execute("PRAGMA foreign_keys = ON")
+    # the referenced rows exist, as on the server
+    for k, uid in enumerate(sorted({r[1] for r in rows})):
+        conn.execute(
+            "INSERT INTO users (id, email, name, role, created_at) VALUES (?, ?, 'r', 'member', 0)",
+            [uid, f"r{k}@x"],
+        )
+    pid = str(uuid.uuid4())
+    conn.execute(
+        "INSERT INTO projects (id, name, seq, created_at, updated_at) VALUES (?, 'p', 1, 0, 0)",
+        [pid],
+    )
+    for t in {r[3] for r in rows}:
+        conn.execute(
+            "INSERT INTO tasks (id, project_id, title, status, seq, created_at, updated_at) "
+            "VALUES (?, ?, 't', 'open', 1, 0, 0)",
+            [t, pid],
+        )
+    sql = (
+        "INSERT INTO intervals (id, user_id, device_name, task_id, started_at, ended_at, tz, "
+        "note, source, revision, deleted, seq, created_at, updated_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    )
+    t0 = time.perf_counter()
+    step = batch or len(rows)
+    for i in range(0, len(rows), step):
+        conn.execute("BEGIN IMMEDIATE")
+        conn.executemany(sql, rows[i : i + step])
+        conn.execute("COMMIT")
+    elapsed = time.perf_counter() - t0
+    conn.close()
+    return len(rows) / elapsed
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--rows", type=int, default=1_000_000)
+    ap.add_argument("--quick", action="store_true", help="100k rows")
+    ap.add_argument("--users", type=int, default=20)
+    ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--database-url", help="default: SQLite in a temporary data dir")
+    ap.add_argument("--keep", action="store_true")
+    args = ap.parse_args()
+    n = 100_000 if args.quick else args.rows
+    workdir = Path(tempfile.mkdtemp(prefix="tracker-server-bench-"))
+    env = {**os.environ, "TRACKER_SERVER_DATA_DIR": str(workdir)}
+    if args.database_url:
+        env["TRACKER_DATABASE_URL"] = args.database_url
+    else:
+        env.pop("TRACKER_DATABASE_URL", None)
+    server = None
+    try:
+        _cli("init", env=env)
+        _cli(
+            "create-user",
+            "--email",
+            "admin@bench",
+            "--name",
+            "Admin",
+            "--role",
+            "admin",
+            "--password",
+            PASSWORD,
+            env=env,
+        )
+        port = _free_port()
+        server = subprocess.Popen(
+            [str(BIN), "serve", "--port", str(port), "--workers", "1", "--log-level", "warning"],
+            env=env,
+        )
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(base + "/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+            if time.monotonic() > deadline:
+                sys.exit("the server did not start")
+        http = httpx.Client(base_url=base + "/api/v1", timeout=120)
+        tok = http.post(
+            "/auth/token",
+            json={"email": "admin@bench", "password": PASSWORD, "device_name": "bench"},
+        ).json()["token"]
+        admin = {"Authorization": f"Bearer {tok}"}
+        p = http.post("/projects", json={"name": "Bench"}, headers=admin).json()
+        task_ids = [
+            http.post(f"/projects/{p['id']}/tasks", json={"title": f"T{i}"}, headers=admin).json()[
+                "id"
+            ]
+            for i in range(50)
+        ]
+        members = []
+        for u in range(args.users):
+            body = {"email": f"m{u}@bench", "name": f"M{u}", "role": "member", "password": PASSWORD}
+            uid = http.post("/users", json=body, headers=admin).json()["id"]
+            http.put(f"/projects/{p['id']}/members/{uid}", json={}, headers=admin)
+            t = http.post(
+                "/auth/token",
+                json={"email": body["email"], "password": PASSWORD, "device_name": "bench"},
+            ).json()["token"]
+            members.append((uid, {"Authorization": f"Bearer {t}"}))
+        print(f"generating {n:,} intervals for {args.users} members ...", flush=True)
+        per_user = make_rows(n, args.users, task_ids)
+        batches = []
+        for u, rows in enumerate(per_user):
+            for i in range(0, len(rows), BATCH):
+                body = json.dumps({"intervals": [wire(r) for r in rows[i : i + BATCH]]})
+                batches.append((u, body.encode()))
+        # round-robin over members, in time order per member
+        order = sorted(
+            range(len(batches)), key=lambda k: (k % max(1, len(batches) // args.users), k)
+        )
+        print(
+            f"pushing {len(batches):,} batches of {BATCH} over one keep-alive connection ...",
+            flush=True,
+        )
+        t0 = time.perf_counter()
+        accepted = 0
+        for k in order:
+            u, body = batches[k]
+            r = http.post(
+                "/intervals/batch",
+                content=body,
+                headers={**members[u][1], "Content-Type": "application/json"},
+            )
+            r.raise_for_status()
+            out = r.json()
+            accepted += len(out["accepted"])
+            if out["rejected"] or out["conflicts"]:
+                sys.exit(f"unexpected: {out['rejected'][:2]} {out['conflicts'][:2]}")
+        ingest_s = time.perf_counter() - t0
+        server_rate = accepted / ingest_s
+        print(f"  server: {accepted:,} intervals in {ingest_s:.1f} s = {server_rate:,.0f} /s")
+
+        def timed(path: str, params: dict) -> tuple[float, dict]:
+            times, body = [], {}
+            for _ in range(args.repeat):
+                t = time.perf_counter()
+                r = http.get(path, params=params, headers=admin)
+                times.append(time.perf_counter() - t)
+                r.raise_for_status()
+                body = r.json()
+            return statistics.median(times), body
+
+        totals = {}
+        for name, group in (("task", "task"), ("task x day", "task,day")):
+            secs, body = timed("/totals", {"group_by": group, "tz": "Europe/Berlin"})
+            totals[name] = (secs, len(body["rows"]), body["total_seconds"])
+        rss = rss_peak_kib(server.pid)
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=30)
+
+    # raw SQL on the same database, with the server stopped
+    from sqlalchemy import create_engine, text
+
+    url = args.database_url or f"sqlite:///{workdir / 'tracker-server.sqlite3'}"
+    engine = create_engine(url)
+    raw_sql = {
+        "task": "SELECT task_id, SUM(ended_at - started_at) FROM intervals "
+        "WHERE NOT deleted GROUP BY task_id",
+        "task x day": "SELECT task_id, started_at / 86400 AS d, SUM(ended_at - started_at) "
+        "FROM intervals WHERE NOT deleted GROUP BY task_id, d",
+    }
+    raw = {}
+    with engine.connect() as conn:
+        for name, sql in raw_sql.items():
+            times = []
+            for _ in range(args.repeat):
+                t = time.perf_counter()
+                rows = conn.execute(text(sql)).all()
+                times.append(time.perf_counter() - t)
+            raw[name] = (statistics.median(times), len(rows))
+    engine.dispose()
+
+    flat = []
+    for uid_idx, rows in enumerate(per_user):
+        uid = members[uid_idx][0]
+        for r in rows:
+            flat.append(
+                (
+                    r["id"],
+                    uid,
+                    "bench",
+                    r["task_id"],
+                    r["started_at"],
+                    r["ended_at"],
+                    "Europe/Berlin",
+                    r["note"],
+                    r["source"],
+                    1,
+                    0,
+                    0,
+                    0,
+                    0,
+                )
+            )
+    flat.sort(key=lambda x: x[4])
+    raw_batched = raw_sqlite(flat, BATCH, workdir)
+    raw_one = raw_sqlite(flat, None, workdir)
+
+    db = "PostgreSQL" if args.database_url else "SQLite"
+    print()
+    print(f"## Server ingest and totals ({db}, {n:,} intervals, {args.users} members)")
+    print()
+    print("| measure | figure | baseline | ratio | target |")
+    print("|---|---|---|---|---|")
+    print(
+        f"| HTTP ingest (1 worker, batches of {BATCH}) | {server_rate:,.0f} intervals/s "
+        f"| raw executemany, 500/txn: {raw_batched:,.0f} rows/s | {server_rate / raw_batched:.2f} "
+        "| ≥ 0.25 |"
+    )
+    print(
+        f"| (same) | | raw executemany, 1 txn: {raw_one:,.0f} rows/s "
+        f"| {server_rate / raw_one:.2f} | ≥ 0.25 |"
+    )
+    for name in ("task", "task x day"):
+        secs, nrows, _total = totals[name]
+        rsecs, rrows = raw[name]
+        print(
+            f"| GET /totals by {name} ({nrows:,} rows) | {secs * 1000:,.0f} ms "
+            f"| raw GROUP BY ({rrows:,} rows): {rsecs * 1000:,.0f} ms | {secs / rsecs:.2f}× "
+            "| ≤ 1.5× |"
+        )
+    print(f"| server peak RSS after ingest + totals | {rss / 1024:,.0f} MiB | | | |")
+    if not args.keep:
+        shutil.rmtree(workdir, ignore_errors=True)
+    else:
+        print(f"\nkept {workdir}")
+
+
+if __name__ == "__main__":
+    main()

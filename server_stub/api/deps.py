@@ -1,0 +1,84 @@
+"""Typed dependencies: the app's state, the database, the signed-in caller."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import select, update
+
+from ..authz import Actor, Role
+from ..db.session import Database
+from ..db.tables import api_tokens, users
+from ..errors import NotAuthenticated
+from ..security import Passwords, token_hash
+from ..settings import Settings
+
+LAST_USED_EVERY_S = 60
+
+
+@dataclass
+class AppState:
+    settings: Settings
+    db: Database
+    passwords: Passwords
+    clock: Any = time.time  # returns epoch seconds; tests inject their own
+
+    def now(self) -> int:
+        return int(self.clock())
+
+
+def get_state(request: Request) -> AppState:
+    return request.app.state.tracker
+
+
+State = Annotated[AppState, Depends(get_state)]
+
+_bearer = HTTPBearer(auto_error=False, description="An API token from POST /api/v1/auth/token")
+
+
+def current_actor(
+    state: State,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Actor:
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise NotAuthenticated()
+    token = credentials.credentials
+    if not token or len(token) > 200:
+        raise NotAuthenticated("the token is not valid: sign in again")
+    now = state.now()
+    with state.db.read() as conn:
+        row = conn.execute(
+            select(
+                api_tokens.c.id,
+                api_tokens.c.last_used_at,
+                api_tokens.c.expires_at,
+                api_tokens.c.revoked_at,
+                users.c.id.label("user_id"),
+                users.c.role,
+                users.c.email,
+                users.c.name,
+                users.c.archived_at,
+            )
+            .select_from(api_tokens.join(users, users.c.id == api_tokens.c.user_id))
+            .where(api_tokens.c.secret_hash == token_hash(token))
+        ).first()
+    if (
+        row is None
+        or row.revoked_at is not None
+        or row.archived_at is not None
+        or (row.expires_at is not None and row.expires_at <= now)
+    ):
+        raise NotAuthenticated("the token is not valid (revoked or unknown): sign in again")
+    if row.last_used_at is None or now - row.last_used_at >= LAST_USED_EVERY_S:
+        with state.db.small_write() as conn:
+            conn.execute(
+                update(api_tokens).where(api_tokens.c.id == row.id).values(last_used_at=now)
+            )
+    return Actor(row.user_id, Role(row.role), row.id, row.email, row.name)
+
+
+CurrentActor = Annotated[Actor, Depends(current_actor)]

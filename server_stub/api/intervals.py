@@ -1,0 +1,146 @@
+"""Intervals: the idempotent batch push and the time-range listing."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Header, Query
+from fastapi.responses import Response
+from sqlalchemy import select
+
+from .. import authz
+from ..db.tables import intervals, tasks
+from ..errors import PROBLEM_RESPONSES, Forbidden, Invalid, NotFound
+from ..ids import canonical
+from ..services import idempotency, ingest
+from . import paging
+from .deps import CurrentActor, State
+from .models import BatchOut, IntervalBatchIn, IntervalPage
+from .ranges import resolve_range, resolve_tz
+from .views import interval_out
+
+router = APIRouter(tags=["intervals"], responses=PROBLEM_RESPONSES)
+
+
+def _json(status: int, body: str) -> Response:
+    return Response(body, status_code=status, media_type="application/json")
+
+
+@router.post("/intervals/batch", response_model=BatchOut)
+def push_batch(
+    body: IntervalBatchIn,
+    actor: CurrentActor,
+    state: State,
+    idempotency_key: Annotated[str | None, Header(max_length=255)] = None,
+) -> Response:
+    authz.require(actor, authz.Action.TRACK_TIME)
+    limit = state.settings.max_batch_items
+    if len(body.intervals) > limit:
+        raise Invalid("too_many_items", f"at most {limit} intervals per batch: split it")
+    if idempotency_key is not None:
+        idempotency.check_key(idempotency_key)
+        digest = idempotency.request_hash(body.model_dump(mode="json"))
+        stored = idempotency.begin(state.db, actor.token_id, idempotency_key, digest, state.now())
+        if stored is not None:
+            return _json(stored.status, stored.body)
+    items = [ingest.prepare(raw, i) for i, raw in enumerate(body.intervals)]
+    now = state.now()
+    try:
+        with state.db.write() as tx:
+            outcome = ingest.apply_batch(tx, actor, items, now, device=_device(actor))
+            text = json.dumps(
+                {
+                    "accepted": outcome.accepted,
+                    "conflicts": [
+                        {"id": i, "reason": reason, "server": interval_out(row, row.project_id)}
+                        for i, reason, row in outcome.conflicts
+                    ],
+                    "rejected": outcome.rejected,
+                },
+                separators=(",", ":"),
+            )
+            if idempotency_key is not None:
+                idempotency.finish(tx.conn, actor.token_id, idempotency_key, 200, text)
+    except BaseException:
+        if idempotency_key is not None:
+            idempotency.abandon(state.db, actor.token_id, idempotency_key)
+        raise
+    return _json(200, text)
+
+
+def _device(actor: authz.Actor) -> str:
+    return f"token:{actor.token_id[:8]}"
+
+
+@router.get("/intervals", response_model=IntervalPage)
+def list_intervals(
+    actor: CurrentActor,
+    state: State,
+    from_: Annotated[date | None, Query(alias="from", description="first local day")] = None,
+    to: Annotated[date | None, Query(description="last local day (inclusive)")] = None,
+    tz: Annotated[str | None, Query(max_length=64, description="IANA zone of the days")] = None,
+    user_id: UUID | None = None,
+    project_id: UUID | None = None,
+    cursor: paging.Cursor = None,
+    limit: paging.Limit = 100,
+) -> dict:
+    q = (
+        select(intervals, tasks.c.project_id)
+        .select_from(intervals.join(tasks, tasks.c.id == intervals.c.task_id))
+        .where(authz.interval_scope(actor))
+        .order_by(intervals.c.started_at, intervals.c.id)
+        .limit(limit + 1)
+    )
+    with state.db.read() as conn:
+        zone = resolve_tz(conn, tz)
+        lo, hi = resolve_range(from_, to, zone)
+        if lo is not None:
+            q = q.where(intervals.c.ended_at.is_(None) | (intervals.c.ended_at > lo))
+        if hi is not None:
+            q = q.where(intervals.c.started_at < hi)
+        if user_id is not None:
+            uid = canonical(user_id)
+            if not authz.may_see_user(actor, uid):
+                raise Forbidden("you may only list your own intervals")
+            q = q.where(intervals.c.user_id == uid)
+        notes_hidden: set[str] = set()
+        if project_id is not None:
+            pid = canonical(project_id)
+            access = authz.project_access(conn, actor, pid)
+            if access is None:
+                raise NotFound("project")
+            q = q.where(tasks.c.project_id == pid)
+            if access.kind == "viewer" and not access.grants.get("show_notes"):
+                notes_hidden.add(pid)
+        if cursor:
+            after_start, after_id = paging.decode(cursor, int, str)
+            q = q.where(
+                (intervals.c.started_at > after_start)
+                | ((intervals.c.started_at == after_start) & (intervals.c.id > after_id))
+            )
+        rows = conn.execute(q).all()
+        if actor.role == authz.Role.VIEWER and project_id is None:
+            notes_hidden = _viewer_hidden_notes(conn, actor)
+    more = len(rows) > limit
+    rows = rows[:limit]
+    items = [
+        interval_out(r, r.project_id, show_note=r.user_id == actor.user_id
+                     or r.project_id not in notes_hidden)
+        for r in rows
+    ]  # fmt: skip
+    nxt = paging.encode(rows[-1].started_at, rows[-1].id) if more else None
+    return {"items": items, "next_cursor": nxt}
+
+
+def _viewer_hidden_notes(conn, actor: authz.Actor) -> set[str]:
+    from ..db.tables import project_members
+
+    rows = conn.execute(
+        select(project_members.c.project_id, project_members.c.grants).where(
+            project_members.c.user_id == actor.user_id, project_members.c.kind == "viewer"
+        )
+    ).all()
+    return {r.project_id for r in rows if not authz.parse_grants(r.grants)["show_notes"]}

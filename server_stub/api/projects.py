@@ -1,0 +1,229 @@
+"""Projects and their members."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Path, Response
+from sqlalchemy import insert, select, update
+
+from .. import authz
+from ..authz import Capability
+from ..db.tables import clients, project_members, projects, users
+from ..errors import PROBLEM_RESPONSES, ApiError, Invalid, NotFound
+from ..ids import canonical, new_id
+from . import paging
+from .deps import CurrentActor, State
+from .models import (
+    MemberIn,
+    MemberOut,
+    MemberPage,
+    ProjectIn,
+    ProjectOut,
+    ProjectPage,
+    ProjectPatch,
+)
+from .money_io import money_in
+from .views import member_out, project_out
+
+router = APIRouter(tags=["projects"], responses=PROBLEM_RESPONSES)
+
+ProjectId = Annotated[UUID, Path(description="project id")]
+UserId = Annotated[UUID, Path(description="user id")]
+
+
+def _rate_currency(conn, body_currency, rate, client_id) -> str | None:
+    """The project's currency: given, else the rate's, else the client's."""
+    currency = body_currency
+    if rate is not None:
+        if currency is not None and rate.currency != currency:
+            raise Invalid("currency_mismatch", f"bill_rate must be in {currency}")
+        currency = rate.currency
+    if currency is None and client_id is not None:
+        currency = conn.execute(
+            select(clients.c.currency).where(clients.c.id == client_id)
+        ).scalar_one_or_none()
+    return currency
+
+
+def _check_client(conn, client_id: str | None) -> None:
+    if (
+        client_id is not None
+        and conn.execute(select(clients.c.id).where(clients.c.id == client_id)).first() is None
+    ):
+        raise Invalid("client_not_found", f"no client {client_id}")
+
+
+@router.post(
+    "/projects",
+    status_code=201,
+    response_model=ProjectOut,
+    responses={200: {"model": ProjectOut, "description": "the project with this id exists"}},
+)
+def create_project(body: ProjectIn, actor: CurrentActor, state: State, response: Response) -> dict:
+    authz.require(actor, authz.Action.CREATE_PROJECT)
+    pid = canonical(body.id) if body.id else new_id()
+    client_id = canonical(body.client_id) if body.client_id else None
+    now = state.now()
+    with state.db.write() as tx:
+        existing = tx.conn.execute(select(projects).where(projects.c.id == pid)).first()
+        if existing is not None:
+            response.status_code = 200
+            return project_out(existing, True)
+        _check_client(tx.conn, client_id)
+        currency = _rate_currency(tx.conn, body.currency, body.bill_rate, client_id)
+        rate = money_in(body.bill_rate, "bill_rate")
+        tx.conn.execute(
+            insert(projects).values(
+                id=pid, name=body.name, client_id=client_id, bill_rate_minor=rate,
+                currency=currency, screenshots=body.screenshots,
+                screenshot_blur=body.screenshot_blur, archived=body.archived,
+                billable=body.billable, revision=1, seq=tx.next_seq(), created_at=now,
+                updated_at=now,
+            )
+        )  # fmt: skip
+        return project_out(
+            tx.conn.execute(select(projects).where(projects.c.id == pid)).one(), True
+        )
+
+
+@router.get("/projects", response_model=ProjectPage)
+def list_projects(
+    actor: CurrentActor, state: State, cursor: paging.Cursor = None, limit: paging.Limit = 100
+) -> dict:
+    q = (
+        select(projects)
+        .where(authz.visible_projects(actor))
+        .order_by(projects.c.id)
+        .limit(limit + 1)
+    )
+    if cursor:
+        (after,) = paging.decode(cursor, str)
+        q = q.where(projects.c.id > after)
+    with state.db.read() as conn:
+        rows = conn.execute(q).all()
+        more = len(rows) > limit
+        rows = rows[:limit]
+        items = []
+        for r in rows:
+            access = authz.project_access(conn, actor, r.id)
+            items.append(
+                project_out(r, access is not None and authz.may_see_bill_rates(actor, access))
+            )
+    return {"items": items, "next_cursor": paging.encode(rows[-1].id) if more else None}
+
+
+@router.get("/projects/{project_id}", response_model=ProjectOut)
+def get_project(project_id: ProjectId, actor: CurrentActor, state: State) -> dict:
+    pid = canonical(project_id)
+    with state.db.read() as conn:
+        access = authz.project(conn, actor, pid)
+        row = conn.execute(select(projects).where(projects.c.id == pid)).one()
+    return project_out(row, authz.may_see_bill_rates(actor, access))
+
+
+@router.patch("/projects/{project_id}", response_model=ProjectOut)
+def patch_project(
+    project_id: ProjectId, body: ProjectPatch, actor: CurrentActor, state: State
+) -> dict:
+    pid = canonical(project_id)
+    changes = body.model_dump(exclude_unset=True)
+    with state.db.write() as tx:
+        authz.project(tx.conn, actor, pid, Capability.EDIT)
+        row = tx.conn.execute(select(projects).where(projects.c.id == pid)).one()
+        values: dict = {}
+        for key in ("name", "screenshots", "screenshot_blur", "archived", "billable"):
+            if key in changes and changes[key] is not None:
+                values[key] = changes[key]
+        if "client_id" in changes:
+            cid = canonical(body.client_id) if body.client_id else None
+            _check_client(tx.conn, cid)
+            values["client_id"] = cid
+        if "bill_rate" in changes:
+            if body.bill_rate is None:
+                values["bill_rate_minor"] = None
+                if changes.get("currency"):
+                    values["currency"] = changes["currency"]
+            else:
+                currency = changes.get("currency") or body.bill_rate.currency
+                if body.bill_rate.currency != currency:
+                    raise Invalid("currency_mismatch", f"bill_rate must be in {currency}")
+                values["bill_rate_minor"] = money_in(body.bill_rate, "bill_rate")
+                values["currency"] = currency
+        elif changes.get("currency") and changes["currency"] != row.currency:
+            if row.bill_rate_minor is not None:
+                raise Invalid("currency_mismatch", "change bill_rate together with currency")
+            values["currency"] = changes["currency"]
+        if values:
+            values.update(revision=row.revision + 1, seq=tx.next_seq(), updated_at=state.now())
+            tx.conn.execute(update(projects).where(projects.c.id == pid).values(**values))
+        return project_out(
+            tx.conn.execute(select(projects).where(projects.c.id == pid)).one(), True
+        )
+
+
+@router.put("/projects/{project_id}/members/{user_id}", response_model=MemberOut)
+def put_member(
+    project_id: ProjectId, user_id: UserId, body: MemberIn, actor: CurrentActor, state: State
+) -> dict:
+    pid, uid = canonical(project_id), canonical(user_id)
+    bill = money_in(body.bill_rate, "bill_rate")
+    pay = money_in(body.pay_rate, "pay_rate")
+    grants = (body.grants.model_dump() if body.grants else {}) if body.kind == "viewer" else {}
+    now = state.now()
+    with state.db.write() as tx:
+        authz.project(tx.conn, actor, pid, Capability.MANAGE_MEMBERS)
+        role = tx.conn.execute(select(users.c.role).where(users.c.id == uid)).scalar_one_or_none()
+        if role is None:
+            raise NotFound("user", "user_not_found")
+        if role == "viewer" and body.kind == "member":
+            raise ApiError(422, "role_mismatch", "a viewer can only be a project viewer")
+        values = dict(
+            kind=body.kind,
+            bill_rate_minor=bill,
+            bill_currency=body.bill_rate.currency if body.bill_rate else None,
+            pay_rate_minor=pay,
+            pay_currency=body.pay_rate.currency if body.pay_rate else None,
+            grants=json.dumps(grants, sort_keys=True),
+            seq=tx.next_seq(),
+            updated_at=now,
+        )
+        exists = tx.conn.execute(
+            select(project_members.c.user_id).where(
+                project_members.c.project_id == pid, project_members.c.user_id == uid
+            )
+        ).first()
+        if exists:
+            tx.conn.execute(
+                update(project_members)
+                .where(project_members.c.project_id == pid, project_members.c.user_id == uid)
+                .values(**values)
+            )
+        else:
+            tx.conn.execute(
+                insert(project_members).values(
+                    project_id=pid, user_id=uid, created_at=now, **values
+                )
+            )
+        row = tx.conn.execute(
+            select(project_members).where(
+                project_members.c.project_id == pid, project_members.c.user_id == uid
+            )
+        ).one()
+    return member_out(row, actor, True)
+
+
+@router.get("/projects/{project_id}/members", response_model=MemberPage)
+def list_members(project_id: ProjectId, actor: CurrentActor, state: State) -> dict:
+    pid = canonical(project_id)
+    with state.db.read() as conn:
+        access = authz.project(conn, actor, pid, Capability.SEE_MEMBERS)
+        rows = conn.execute(
+            select(project_members)
+            .where(project_members.c.project_id == pid)
+            .order_by(project_members.c.user_id)
+        ).all()
+    show = authz.may_see_bill_rates(actor, access)
+    return {"items": [member_out(r, actor, show) for r in rows], "next_cursor": None}

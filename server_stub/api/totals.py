@@ -1,0 +1,94 @@
+"""Totals: ``GET /totals`` and ``GET /projects/{id}/totals``."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Path, Query
+from fastapi.responses import JSONResponse
+
+from .. import authz
+from ..errors import PROBLEM_RESPONSES, Forbidden, Invalid, NotFound
+from ..ids import canonical
+from ..services import totals as svc
+from .deps import CurrentActor, State
+from .models import ProjectTotalsOut, TotalsOut
+from .ranges import resolve_range, resolve_tz
+
+router = APIRouter(tags=["totals"], responses=PROBLEM_RESPONSES)
+
+
+@router.get("/totals", response_model=TotalsOut, response_model_exclude_none=True)
+def get_totals(
+    actor: CurrentActor,
+    state: State,
+    from_: Annotated[date | None, Query(alias="from", description="first local day")] = None,
+    to: Annotated[date | None, Query(description="last local day (inclusive)")] = None,
+    group_by: Annotated[
+        str | None,
+        Query(max_length=100, description="comma list of project, task, user, day, week"),
+    ] = None,
+    tz: Annotated[
+        str | None, Query(max_length=64, description="IANA zone (default workspace)")
+    ] = None,
+    project_id: UUID | None = None,
+    user_id: UUID | None = None,
+) -> JSONResponse:
+    try:
+        groups = svc.parse_group_by(group_by)
+    except svc.TotalsError as exc:
+        raise Invalid(exc.code, str(exc)) from None
+    where, params, needs_tasks = authz.totals_scope_sql(actor)
+    now = state.now()
+    with state.db.read() as conn:
+        zone = resolve_tz(conn, tz)
+        resolve_range(from_, to, zone)
+        if ("user" in groups or user_id is not None) and not authz.may_group_by_user(conn, actor):
+            raise Forbidden("your grants do not show who works on these projects")
+        if user_id is not None:
+            uid = canonical(user_id)
+            if not authz.may_see_user(actor, uid):
+                raise Forbidden("you may only see your own totals")
+            where += " AND i.user_id = :f_uid"
+            params = {**params, "f_uid": uid}
+        if project_id is not None:
+            pid = canonical(project_id)
+            if authz.project_access(conn, actor, pid) is None:
+                raise NotFound("project")
+            where += " AND t.project_id = :f_pid"
+            params = {**params, "f_pid": pid}
+            needs_tasks = True
+        scope = svc.Scope(where, params, needs_tasks)
+        try:
+            rows, total, first, last = svc.totals(conn, scope, groups, zone, now, from_, to)
+        except svc.TotalsError as exc:
+            raise Invalid(exc.code, str(exc)) from None
+    body = {"rows": rows, "total_seconds": total, "tz": zone.key}
+    if first is not None:
+        body["from"] = first.isoformat()
+    if last is not None:
+        body["to"] = last.isoformat()
+    return JSONResponse(body)  # already the response model's shape; skip re-validation
+
+
+@router.get("/projects/{project_id}/totals", response_model=ProjectTotalsOut)
+def project_totals(
+    project_id: Annotated[UUID, Path()],
+    actor: CurrentActor,
+    state: State,
+    tz: Annotated[
+        str | None, Query(max_length=64, description="IANA zone (default workspace)")
+    ] = None,
+) -> dict:
+    pid = canonical(project_id)
+    where, params, _ = authz.totals_scope_sql(actor)
+    now = state.now()
+    with state.db.read() as conn:
+        if authz.project_access(conn, actor, pid) is None:
+            raise NotFound("project")
+        zone = resolve_tz(conn, tz)
+        scope = svc.Scope(where + " AND t.project_id = :f_pid", {**params, "f_pid": pid}, True)
+        rollup = svc.project_rollup(conn, scope, zone, now)
+    return {"project_id": pid, "tz": zone.key, **rollup}

@@ -1,0 +1,282 @@
+"""Every "may user U do X to Y" question, answered in one place (server-spec §6.10).
+
+Routes never check roles themselves: they ask here. Three kinds of answer:
+
+* role-wide actions (:func:`require`): 403 when the role may not;
+* one project (:func:`project`): 404 when the caller may not know it exists, 403 when they can
+  see it but may not do what they ask;
+* scopes as SQL (:func:`visible_projects`, :func:`interval_scope`, :func:`totals_scope`), so
+  lists and aggregates are filtered by the same rules as single objects.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, and_, false, or_, select, true
+
+from .db.tables import intervals, project_members, projects, tasks
+from .errors import Forbidden, NotFound
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    MANAGER = "manager"
+    MEMBER = "member"
+    VIEWER = "viewer"
+
+
+class Action(StrEnum):
+    LIST_USERS = "list_users"
+    CREATE_USER = "create_user"
+    LIST_CLIENTS = "list_clients"
+    CREATE_CLIENT = "create_client"
+    CREATE_PROJECT = "create_project"
+    TRACK_TIME = "track_time"
+
+
+_ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
+    Role.ADMIN: frozenset(Action),
+    Role.MANAGER: frozenset(
+        {Action.LIST_CLIENTS, Action.CREATE_CLIENT, Action.CREATE_PROJECT, Action.TRACK_TIME}
+    ),
+    Role.MEMBER: frozenset({Action.TRACK_TIME}),
+    Role.VIEWER: frozenset(),
+}
+
+GRANTS = (
+    "show_members",
+    "show_entries",
+    "show_notes",
+    "show_amounts",
+    "show_screenshots",
+    "show_activity",
+    "show_invoices",
+    "show_financial_summary",
+)
+
+
+class Capability(StrEnum):
+    SEE = "see"
+    EDIT = "edit"  # PATCH the project
+    MANAGE_MEMBERS = "manage_members"
+    CREATE_TASKS = "create_tasks"  # and edit them
+    TRACK = "track"
+    SEE_ENTRIES = "see_entries"  # everyone's intervals on the project
+    SEE_MEMBERS = "see_members"
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    user_id: str
+    role: Role
+    token_id: str
+    email: str = ""
+    name: str = ""
+
+    @property
+    def manages_all(self) -> bool:
+        """Admins and managers manage every project of the workspace."""
+        return self.role in (Role.ADMIN, Role.MANAGER)
+
+
+def may(actor: Actor, action: Action) -> bool:
+    return action in _ROLE_ACTIONS[actor.role]
+
+
+def require(actor: Actor, action: Action) -> None:
+    if not may(actor, action):
+        raise Forbidden(f"a {actor.role} may not {action.value.replace('_', ' ')}")
+
+
+def parse_grants(raw: str | None) -> dict[str, bool]:
+    try:
+        data = json.loads(raw or "{}")
+    except ValueError:
+        data = {}
+    return {g: bool(data.get(g, False)) for g in GRANTS}
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectAccess:
+    project_id: str
+    archived: bool
+    capabilities: frozenset[Capability]
+    kind: str | None = None  # the caller's membership kind, if any
+    grants: dict[str, bool] = field(default_factory=dict)
+
+    def has(self, cap: Capability) -> bool:
+        return cap in self.capabilities
+
+    @property
+    def sees_amounts(self) -> bool:
+        return self.kind != "viewer" or self.grants.get("show_amounts", False)
+
+
+def _capabilities(actor: Actor, kind: str | None, grants: dict[str, bool]) -> frozenset[Capability]:
+    if actor.manages_all:
+        return frozenset(Capability)
+    if kind == "member" and actor.role == Role.MEMBER:
+        return frozenset({Capability.SEE, Capability.CREATE_TASKS, Capability.TRACK})
+    if kind is not None:  # a viewer, or a member-role user holding a viewer membership
+        caps = {Capability.SEE}
+        if grants.get("show_entries"):
+            caps.add(Capability.SEE_ENTRIES)
+        if grants.get("show_members"):
+            caps.add(Capability.SEE_MEMBERS)
+        return frozenset(caps)
+    return frozenset()
+
+
+def project_access(conn: Connection, actor: Actor, project_id: str) -> ProjectAccess | None:
+    """What ``actor`` may do on the project; None when they may not know it exists."""
+    row = conn.execute(
+        select(projects.c.id, projects.c.archived, project_members.c.kind, project_members.c.grants)
+        .select_from(
+            projects.outerjoin(
+                project_members,
+                and_(
+                    project_members.c.project_id == projects.c.id,
+                    project_members.c.user_id == actor.user_id,
+                ),
+            )
+        )
+        .where(projects.c.id == project_id)
+    ).first()
+    if row is None:
+        return None
+    grants = parse_grants(row.grants) if row.kind == "viewer" else {}
+    caps = _capabilities(actor, row.kind, grants)
+    if Capability.SEE not in caps:
+        return None
+    return ProjectAccess(row.id, bool(row.archived), caps, row.kind, grants)
+
+
+def project(
+    conn: Connection, actor: Actor, project_id: str, need: Capability = Capability.SEE
+) -> ProjectAccess:
+    """The caller's access to a project they need ``need`` on: 404 if hidden, 403 if short."""
+    access = project_access(conn, actor, project_id)
+    if access is None:
+        raise NotFound("project")
+    if not access.has(need):
+        raise Forbidden(f"you may not {need.value.replace('_', ' ')} on this project")
+    return access
+
+
+def visible_projects(actor: Actor) -> ColumnElement[bool]:
+    """A WHERE clause on ``projects``: the projects the caller may see."""
+    if actor.manages_all:
+        return true()
+    return projects.c.id.in_(
+        select(project_members.c.project_id).where(project_members.c.user_id == actor.user_id)
+    )
+
+
+def tasks_for_tracking(
+    conn: Connection, actor: Actor, task_ids: set[str]
+) -> dict[str, tuple[str, str | None]]:
+    """For each task id: ("ok", project_id) | ("task_not_found", None) | ("no_access", pid).
+
+    A task on a project the caller cannot see is "not found", as the project would be.
+    """
+    out: dict[str, tuple[str, str | None]] = {}
+    if not task_ids:
+        return out
+    rows = conn.execute(
+        select(tasks.c.id, tasks.c.project_id, project_members.c.kind)
+        .select_from(
+            tasks.outerjoin(
+                project_members,
+                and_(
+                    project_members.c.project_id == tasks.c.project_id,
+                    project_members.c.user_id == actor.user_id,
+                ),
+            )
+        )
+        .where(tasks.c.id.in_(sorted(task_ids)))
+    ).all()
+    for row in rows:
+        caps = _capabilities(actor, row.kind, {})
+        if Capability.SEE not in caps:
+            out[row.id] = ("task_not_found", None)
+        elif Capability.TRACK in caps and may(actor, Action.TRACK_TIME):
+            out[row.id] = ("ok", row.project_id)
+        else:
+            out[row.id] = ("no_access", row.project_id)
+    for tid in task_ids:
+        out.setdefault(tid, ("task_not_found", None))
+    return out
+
+
+def _viewer_projects(actor: Actor, grant: str | None) -> Any:
+    q = select(project_members.c.project_id).where(
+        project_members.c.user_id == actor.user_id, project_members.c.kind == "viewer"
+    )
+    if grant is not None:
+        # Grants are a small JSON object; a LIKE on its canonical dump keeps this portable.
+        q = q.where(project_members.c.grants.like(f'%"{grant}": true%'))
+    return q
+
+
+def interval_scope(actor: Actor) -> ColumnElement[bool]:
+    """WHERE clause over ``intervals`` JOIN ``tasks``: intervals listed to the caller."""
+    if actor.manages_all:
+        return true()
+    own = intervals.c.user_id == actor.user_id
+    if actor.role == Role.VIEWER:
+        return tasks.c.project_id.in_(_viewer_projects(actor, "show_entries"))
+    return or_(own, tasks.c.project_id.in_(_viewer_projects(actor, "show_entries")))
+
+
+def totals_scope_sql(actor: Actor) -> tuple[str, dict[str, Any], bool]:
+    """SQL over ``intervals i JOIN tasks t``: the intervals counted in the caller's totals.
+
+    Members count their own time; viewers the time on the projects they view (the portal's
+    time report); admins and managers everything. Returns (condition, binds, needs tasks join).
+    """
+    if actor.manages_all:
+        return "1 = 1", {}, False
+    viewed = (
+        "t.project_id IN (SELECT pm.project_id FROM project_members pm "
+        "WHERE pm.user_id = :scope_uid AND pm.kind = 'viewer')"
+    )
+    if actor.role == Role.VIEWER:
+        return viewed, {"scope_uid": actor.user_id}, True
+    return f"(i.user_id = :scope_uid OR {viewed})", {"scope_uid": actor.user_id}, True
+
+
+def may_group_by_user(conn: Connection, actor: Actor) -> bool:
+    """Totals per user reveal who works on a project: viewers need ``show_members`` everywhere."""
+    if actor.role != Role.VIEWER:
+        return True
+    rows = conn.execute(
+        select(project_members.c.grants).where(
+            project_members.c.user_id == actor.user_id, project_members.c.kind == "viewer"
+        )
+    ).all()
+    return all(parse_grants(r.grants)["show_members"] for r in rows)
+
+
+def may_see_user(actor: Actor, user_id: str) -> bool:
+    """May the caller filter totals or intervals by this user?"""
+    return actor.manages_all or actor.role == Role.VIEWER or user_id == actor.user_id
+
+
+def may_see_pay_rate(actor: Actor, user_id: str) -> bool:
+    """Pay rates: admins, and the member for their own (the Hubstaff rule); never viewers."""
+    return actor.role == Role.ADMIN or (actor.role != Role.VIEWER and user_id == actor.user_id)
+
+
+def may_see_bill_rates(actor: Actor, access: ProjectAccess | None = None) -> bool:
+    if actor.manages_all:
+        return True
+    if actor.role == Role.VIEWER:
+        return bool(access and access.grants.get("show_amounts"))
+    return True  # members see their own rates (workspace setting; on by default)
+
+
+NOTHING = false()

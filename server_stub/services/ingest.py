@@ -1,0 +1,401 @@
+"""``POST /intervals/batch``: revision-checked, idempotent upserts (server-spec §6.8).
+
+One write transaction per batch. Items apply in array order against an in-memory picture of
+the caller's intervals (loaded once for the batch's time window), so "stop A, start B" in one
+batch works and each item costs no extra round trip; the rows are then written in bulk.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection, select, update
+
+from .. import authz
+from ..authz import Actor
+from ..db.session import WriteTx
+from ..db.tables import counters, intervals, tasks, workspace
+from ..ids import canonical
+from ..timefmt import load_tz, to_epoch
+from .rates import Rates, resolve
+
+MAX_SPAN_SECONDS = 999 * 3600
+_IN_CHUNK = 500
+
+
+@dataclass(slots=True)
+class Row:
+    """The server's copy of one interval while the batch is applied."""
+
+    id: str
+    user_id: str
+    task_id: str
+    project_id: str
+    started_at: int
+    ended_at: int | None
+    tz: str
+    note: str
+    source: str
+    revision: int
+    deleted: bool
+    deleted_at: int | None
+    device_name: str | None
+    seq: int
+    locked: bool = False
+    created_at: int = 0
+    new: bool = False  # not in the database yet
+    dirty: bool = False
+
+    def live(self) -> bool:
+        return not self.deleted
+
+
+@dataclass(slots=True)
+class Item:
+    index: int
+    id: str
+    task_id: str
+    started_at: int | None
+    ended_at: int | None
+    note: str
+    source: str
+    revision: int
+    base_revision: int
+    deleted: bool
+    tz: str
+    device_name: str | None
+    problem: tuple[str, str] | None = None  # rejected before looking at the database
+
+
+@dataclass
+class Outcome:
+    accepted: list[str] = field(default_factory=list)
+    conflicts: list[tuple[str, str, Row]] = field(default_factory=list)  # id, reason, row
+    rejected: list[dict[str, str]] = field(default_factory=list)
+
+
+def prepare(raw: Any, index: int) -> Item:
+    """Item fields as stored (epoch seconds, canonical ids), with any up-front rejection."""
+    started = to_epoch(raw.started_at)
+    ended = to_epoch(raw.ended_at) if raw.ended_at is not None else None
+    tz_name = raw.tz or "UTC"
+    item = Item(
+        index=index, id=canonical(raw.id), task_id=canonical(raw.task_id), started_at=started,
+        ended_at=ended, note=raw.note, source=raw.source, revision=raw.revision,
+        base_revision=raw.base_revision, deleted=raw.deleted, tz=tz_name,
+        device_name=raw.device_name,
+    )  # fmt: skip
+    if raw.revision <= raw.base_revision:
+        item.problem = ("bad_revision", "revision must be greater than base_revision")
+    elif item.deleted:
+        pass  # a tombstone needs no valid content
+    elif started is None or (raw.ended_at is not None and ended is None):
+        item.problem = ("invalid_time", "times must fall between 1971 and 2200")
+    elif load_tz(tz_name) is None:
+        item.problem = ("invalid_tz", f"unknown time zone '{tz_name[:64]}'")
+    elif ended is not None and ended <= started:
+        item.problem = ("end_before_start", "ended_at must be after started_at")
+    elif ended is not None and ended - started > MAX_SPAN_SECONDS:
+        item.problem = ("too_long", "an interval may last at most 999 hours: split it")
+    return item
+
+
+class Timeline:
+    """The caller's live intervals: finished ones sorted (they never overlap), and the running one.
+
+    Finished intervals never overlap, so sorting by start also sorts them by end: the first one
+    ending after ``start`` is the only candidate for the earliest overlap.
+    """
+
+    def __init__(self) -> None:
+        self.ends: list[int] = []
+        self.spans: list[tuple[int, int, str]] = []  # (end, start, id), sorted
+        self.running: Row | None = None
+
+    def add(self, row: Row) -> None:
+        if row.deleted:
+            return
+        if row.ended_at is None:
+            self.running = row
+            return
+        key = (row.ended_at, row.started_at, row.id)
+        i = bisect.bisect_left(self.spans, key)
+        self.spans.insert(i, key)
+        self.ends.insert(i, row.ended_at)
+
+    def remove(self, row: Row) -> None:
+        if self.running is not None and self.running.id == row.id:
+            self.running = None
+            return
+        if row.ended_at is None or row.deleted:
+            return
+        key = (row.ended_at, row.started_at, row.id)
+        i = bisect.bisect_left(self.spans, key)
+        if i < len(self.spans) and self.spans[i] == key:
+            del self.spans[i]
+            del self.ends[i]
+
+    def finished_overlap(self, start: int, end: int | None) -> str | None:
+        """The id of the earliest finished interval overlapping ``[start, end)`` (None = open)."""
+        i = bisect.bisect_right(self.ends, start)
+        if i < len(self.spans) and (end is None or self.spans[i][1] < end):
+            return self.spans[i][2]
+        return None
+
+
+def _row_from_db(r: Any, project_id: str, lock_before: int | None) -> Row:
+    locked = (
+        r.locked_by_invoice_id is not None
+        or r.locked_by_team_invoice_id is not None
+        or (lock_before is not None and r.started_at < lock_before)
+    )
+    return Row(
+        id=r.id, user_id=r.user_id, task_id=r.task_id, project_id=project_id,
+        started_at=r.started_at, ended_at=r.ended_at, tz=r.tz, note=r.note, source=r.source,
+        revision=r.revision, deleted=bool(r.deleted), deleted_at=r.deleted_at,
+        device_name=r.device_name, seq=r.seq, locked=locked, created_at=r.created_at,
+    )  # fmt: skip
+
+
+def _same_content(row: Row, item: Item) -> bool:
+    if row.deleted or item.deleted:
+        return row.deleted and item.deleted
+    return (
+        row.task_id == item.task_id
+        and row.started_at == item.started_at
+        and row.ended_at == item.ended_at
+        and row.note == item.note
+        and row.source == item.source
+    )
+
+
+_SELECT_COLUMNS = (
+    intervals.c.id, intervals.c.user_id, intervals.c.task_id, intervals.c.started_at,
+    intervals.c.ended_at, intervals.c.tz, intervals.c.note, intervals.c.source,
+    intervals.c.revision, intervals.c.deleted, intervals.c.deleted_at, intervals.c.device_name,
+    intervals.c.seq, intervals.c.locked_by_invoice_id, intervals.c.locked_by_team_invoice_id,
+    intervals.c.created_at, tasks.c.project_id,
+)  # fmt: skip
+
+
+def _load(conn: Connection, where: Any, lock_before: int | None) -> list[Row]:
+    rows = conn.execute(
+        select(*_SELECT_COLUMNS)
+        .select_from(intervals.join(tasks, tasks.c.id == intervals.c.task_id))
+        .where(where)
+    ).all()
+    return [_row_from_db(r, r.project_id, lock_before) for r in rows]
+
+
+def apply_batch(tx: WriteTx, actor: Actor, items: list[Item], now: int, device: str) -> Outcome:
+    conn = tx.conn
+    lock_before = conn.execute(select(workspace.c.lock_before)).scalar()
+    out = Outcome()
+
+    # The server's copies of the items' ids.
+    known: dict[str, Row] = {}
+    ids = sorted({it.id for it in items})
+    for i in range(0, len(ids), _IN_CHUNK):
+        for row in _load(conn, intervals.c.id.in_(ids[i : i + _IN_CHUNK]), lock_before):
+            known[row.id] = row
+
+    # Which tasks the caller may track on.
+    task_ids = {it.task_id for it in items if not it.deleted and it.problem is None}
+    access = authz.tasks_for_tracking(conn, actor, task_ids)
+
+    # The caller's live intervals around the batch's time window.
+    timeline = Timeline()
+    starts = [it.started_at for it in items if it.started_at is not None]
+    if starts:
+        max_span = (
+            conn.execute(select(counters.c.value).where(counters.c.name == "max_span")).scalar()
+            or MAX_SPAN_SECONDS
+        )
+        ends = [it.ended_at or it.started_at for it in items if it.started_at is not None]
+        lo, hi = min(starts), max(max(ends), now) + 1
+        mine = intervals.c.user_id == actor.user_id
+        live = ~intervals.c.deleted
+        for row in _load(
+            conn,
+            mine & live & (intervals.c.started_at >= lo - max_span) & (intervals.c.started_at < hi),
+            lock_before,
+        ):
+            known.setdefault(row.id, row)
+            timeline.add(known[row.id])
+    running = _load(
+        conn,
+        (intervals.c.user_id == actor.user_id)
+        & ~intervals.c.deleted
+        & intervals.c.ended_at.is_(None),
+        lock_before,
+    )
+    for row in running:
+        known.setdefault(row.id, row)
+        timeline.remove(known[row.id])
+        timeline.add(known[row.id])
+
+    rates: dict[str, Rates] = {}
+    touched: dict[str, Row] = {}
+    longest = 0
+
+    def write(row: Row) -> None:
+        nonlocal longest
+        if not row.deleted and row.project_id not in rates:
+            rates[row.project_id] = resolve(conn, actor.user_id, row.project_id)
+        row.seq = tx.next_seq()
+        row.dirty = True
+        touched[row.id] = row
+        if row.ended_at is not None and not row.deleted:
+            longest = max(longest, row.ended_at - row.started_at)
+
+    for it in items:
+        cur = known.get(it.id)
+        if cur is not None and cur.user_id != actor.user_id:
+            out.rejected.append(_rej(it, "no_access", "this id belongs to another user's interval"))
+            continue
+        if it.problem is not None and not (
+            cur is not None and cur.revision == it.revision and _same_content(cur, it)
+        ):
+            out.rejected.append(_rej(it, *it.problem))
+            continue
+        if cur is None:
+            if it.deleted:
+                out.accepted.append(it.id)
+                continue
+        else:
+            if cur.revision == it.revision and _same_content(cur, it):
+                out.accepted.append(it.id)
+                continue
+            if cur.locked:
+                out.conflicts.append((it.id, "locked", cur))
+                continue
+            if cur.revision != it.base_revision:
+                out.conflicts.append((it.id, "revision", cur))
+                continue
+            if it.deleted:
+                timeline.remove(cur)
+                cur.deleted, cur.deleted_at, cur.revision = True, now, it.revision
+                write(cur)
+                out.accepted.append(it.id)
+                continue
+
+        # A live interval to create or update: validate against the task and the timeline.
+        status, project_id = access.get(it.task_id, ("task_not_found", None))
+        if status != "ok":
+            detail = (
+                "no such task"
+                if status == "task_not_found"
+                else "you may not track time on this task's project"
+            )
+            out.rejected.append(_rej(it, status, detail))
+            continue
+        assert it.started_at is not None
+        if lock_before is not None and it.started_at < lock_before:
+            out.rejected.append(_rej(it, "before_lock_date", "the period is locked"))
+            continue
+        if cur is not None:
+            timeline.remove(cur)
+        start, end, revision = it.started_at, it.ended_at, it.revision
+        other = timeline.running
+        stop_other = False
+        if end is None and other is not None:
+            if start < other.started_at:
+                # Latest start wins: the incoming timer ends where the other one began.
+                end, revision = other.started_at, revision + 1
+                if end - start > MAX_SPAN_SECONDS:
+                    out.rejected.append(
+                        _rej(it, "too_long", "an interval may last at most 999 hours")
+                    )
+                    if cur is not None:
+                        timeline.add(cur)
+                    continue
+            else:
+                stop_other = True
+        clash = timeline.finished_overlap(start, end)
+        if clash is None and other is not None and end is not None and end > other.started_at:
+            clash = other.id  # a finished interval reaching into the running one
+        if clash is not None:
+            out.rejected.append(_rej(it, "overlap", f"overlaps interval {clash}"))
+            if cur is not None:
+                timeline.add(cur)
+            continue
+        if stop_other:
+            assert other is not None
+            timeline.remove(other)
+            if start > other.started_at:
+                other.ended_at = start
+            else:  # the same second: the other timer leaves no entry
+                other.deleted, other.deleted_at = True, now
+            other.revision += 1
+            write(other)
+            timeline.add(other)
+        row = cur or Row(
+            id=it.id, user_id=actor.user_id, task_id=it.task_id, project_id=project_id or "",
+            started_at=start, ended_at=end, tz=it.tz, note=it.note, source=it.source,
+            revision=revision, deleted=False, deleted_at=None,
+            device_name=it.device_name or device, seq=0, created_at=now, new=True,
+        )  # fmt: skip
+        if cur is not None:
+            row.task_id, row.project_id = it.task_id, project_id or ""
+            row.started_at, row.ended_at, row.tz = start, end, it.tz
+            row.note, row.source, row.revision = it.note, it.source, revision
+            row.deleted, row.deleted_at = False, None
+            row.device_name = it.device_name or device
+        known[row.id] = row
+        write(row)
+        timeline.add(row)
+        out.accepted.append(it.id)
+
+    _flush(conn, touched, rates, now)
+    if longest:
+        conn.execute(
+            update(counters)
+            .where(counters.c.name == "max_span", counters.c.value < longest)
+            .values(value=longest)
+        )
+    return out
+
+
+def _rej(it: Item, code: str, detail: str) -> dict[str, str]:
+    return {"id": it.id, "code": code, "detail": detail}
+
+
+def _values(row: Row, rate: Rates | None, now: int) -> dict[str, Any]:
+    v: dict[str, Any] = {
+        "id": row.id, "user_id": row.user_id, "device_name": row.device_name,
+        "task_id": row.task_id, "started_at": row.started_at, "ended_at": row.ended_at,
+        "tz": row.tz, "note": row.note, "source": row.source, "revision": row.revision,
+        "deleted": row.deleted, "deleted_at": row.deleted_at, "seq": row.seq,
+        "created_at": row.created_at or now, "updated_at": now,
+    }  # fmt: skip
+    if rate is not None:
+        seconds = None if row.ended_at is None else row.ended_at - row.started_at
+        v.update(
+            billable=rate.billable, bill_rate_minor=rate.bill_rate_minor,
+            bill_currency=rate.bill_currency, bill_rate_origin=rate.bill_rate_origin,
+            pay_rate_minor=rate.pay_rate_minor, pay_currency=rate.pay_currency,
+            estimated_amount_minor=rate.estimate(seconds),
+        )  # fmt: skip
+    return v
+
+
+def _flush(conn: Connection, touched: dict[str, Row], rates: dict[str, Rates], now: int) -> None:
+    """Write the batch's rows: updates that end running timers first, then new rows."""
+    updates = [r for r in touched.values() if not r.new]
+    inserts = [r for r in touched.values() if r.new]
+    # Stopping a timer must precede starting another (the one-running index is checked per row).
+    updates.sort(key=lambda r: r.ended_at is None and not r.deleted)
+    inserts.sort(key=lambda r: r.ended_at is None)
+    for r in updates:
+        v = _values(r, None if r.deleted else rates.get(r.project_id), now)
+        del v["id"], v["user_id"], v["created_at"]
+        conn.execute(update(intervals).where(intervals.c.id == r.id).values(**v))
+    if inserts:
+        conn.execute(
+            intervals.insert(), [_values(r, rates.get(r.project_id), now) for r in inserts]
+        )
+
+
+__all__ = ["Item", "Outcome", "Row", "apply_batch", "prepare"]

@@ -1,0 +1,241 @@
+"""Totals by project, task, user, local day and ISO week, aggregated in SQL (server-spec §6.9).
+
+The day and week split is the desktop's (``tracker.totals``): buckets are local days or ISO
+weeks as UTC epoch spans ``[lo, hi)`` made by ``day_buckets``/``week_buckets``; each interval
+counts ``min(end, hi) - max(start, lo)`` in every bucket it touches, so one across midnight is
+counted on both days and DST days last 23 or 25 hours. The buckets are joined in SQL (the
+bucket-join of ``tracker/store/repo.py``), bound as one JSON array on SQLite and as arrays on
+PostgreSQL. Rows sum exactly to ``total_seconds`` because the total is their sum.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection, select, text
+
+from tracker.totals import day_buckets, iso_week_key, local_date, range_bounds, week_buckets
+
+from ..db.tables import counters
+
+GROUPS = ("project", "task", "user", "day", "week")
+MAX_BUCKETS = 366 * 30
+FAR = 2**62
+
+
+class TotalsError(ValueError):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The caller's scope as SQL over ``intervals i JOIN tasks t``, with bind values."""
+
+    where: str
+    params: dict
+    needs_tasks: bool
+
+
+def parse_group_by(raw: str | None) -> list[str]:
+    if raw is None or raw.strip() == "":
+        return []
+    out: list[str] = []
+    for part in raw.split(","):
+        name = part.strip().lower()
+        if name not in GROUPS:
+            raise TotalsError("invalid_group_by", f"group_by takes {', '.join(GROUPS)}")
+        if name not in out:
+            out.append(name)
+    return out
+
+
+def _sql_fns(conn: Connection) -> tuple[str, str]:
+    return ("MAX", "MIN") if conn.dialect.name == "sqlite" else ("GREATEST", "LEAST")
+
+
+def _max_span(conn: Connection, scope: Scope, now: int) -> int:
+    longest = conn.execute(select(counters.c.value).where(counters.c.name == "max_span")).scalar()
+    join = " JOIN tasks t ON t.id = i.task_id" if scope.needs_tasks else ""
+    # Spelled like the partial index uq_intervals_one_running, so the planner can use it.
+    sqlite = conn.dialect.name == "sqlite"
+    live = "i.deleted = 0" if sqlite else "NOT i.deleted"
+    # Without the hint SQLite walks the started_at index looking for a running row.
+    hint = " INDEXED BY uq_intervals_one_running" if sqlite else ""
+    oldest_running = conn.execute(
+        text(
+            f"SELECT MIN(i.started_at) FROM intervals i{hint}{join} "
+            f"WHERE i.ended_at IS NULL AND {live} AND ({scope.where})"
+        ),
+        scope.params,
+    ).scalar()
+    span = longest or 0
+    if oldest_running is not None:
+        span = max(span, now - oldest_running)
+    return span + 1
+
+
+def data_bounds(conn: Connection, scope: Scope, now: int) -> tuple[int, int] | None:
+    """First start and last end of the live intervals in scope (two index seeks, one short scan)."""
+    gt, _ = _sql_fns(conn)
+    join = " JOIN tasks t ON t.id = i.task_id" if scope.needs_tasks else ""
+    where = f"NOT i.deleted AND ({scope.where})"
+    # Separate MIN and MAX (tombstones included: they only widen the range) are index seeks.
+    first = conn.execute(
+        text(f"SELECT MIN(i.started_at) FROM intervals i{join} WHERE ({scope.where})"),
+        scope.params,
+    ).scalar()
+    latest = conn.execute(
+        text(f"SELECT MAX(i.started_at) FROM intervals i{join} WHERE ({scope.where})"),
+        scope.params,
+    ).scalar()
+    if first is None:
+        return None
+    span = _max_span(conn, scope, now)
+    sql = f"SELECT MAX(COALESCE(i.ended_at, {gt}(:now, i.started_at + 1))) FROM intervals i{join} "
+    params = {**scope.params, "now": now, "reach": int(latest) - span}
+    last_end = conn.execute(
+        text(sql + f"WHERE {where} AND i.started_at >= :reach"), params
+    ).scalar()
+    if last_end is None:  # the latest rows are tombstones: look further back
+        last_end = conn.execute(text(sql + f"WHERE {where}"), params).scalar()
+    if last_end is None:
+        return None
+    return int(first), int(last_end)
+
+
+def totals(
+    conn: Connection,
+    scope: Scope,
+    group_by: list[str],
+    tz: ZoneInfo,
+    now: int,
+    first: date | None,
+    last: date | None,
+) -> tuple[list[dict], int, date | None, date | None]:
+    """Rows ``{<keys>, seconds}`` and their sum; also the local days actually covered."""
+    unbounded = first is None and last is None and not ({"day", "week"} & set(group_by))
+    if not unbounded and (first is None or last is None):
+        bounds = data_bounds(conn, scope, now)
+        if bounds is None:
+            return [], 0, first, last
+        first = first or local_date(bounds[0], tz)
+        last = last or local_date(bounds[1] - 1, tz)
+    if first is not None and last is not None and last < first:
+        return [], 0, first, last
+    lo, hi = range_bounds(first, last, tz)
+    gt, lt = _sql_fns(conn)
+    end = f"COALESCE(i.ended_at, {gt}(:now, i.started_at))"
+    span = 0 if unbounded else _max_span(conn, scope, now)
+    keys: list[tuple[str, str]] = []  # (output name, SQL expression)
+    for g in group_by:
+        if g == "project":
+            keys.append(("project_id", "t.project_id"))
+        elif g == "task":
+            keys.append(("task_id", "i.task_id"))
+        elif g == "user":
+            keys.append(("user_id", "i.user_id"))
+    needs_tasks = scope.needs_tasks or any(k == "project_id" for k, _ in keys)
+    join = " JOIN tasks t ON t.id = i.task_id" if needs_tasks else ""
+    params = {**scope.params, "now": now, "span": span}
+    by_day = "day" in group_by
+    by_week = "week" in group_by and not by_day
+    if by_day or by_week:
+        if (last - first).days > MAX_BUCKETS:
+            raise TotalsError("range_too_long", "group by day or week over at most 30 years")
+        buckets = (day_buckets if by_day else week_buckets)(first, last, tz)
+        cols = ", ".join(expr for _, expr in keys)
+        select_keys = (cols + ", ") if cols else ""
+        bucket_src, bparams = _bucket_source(conn, buckets)
+        params.update(bparams)
+        sql = f"""
+            SELECT {select_keys}b.key AS bkey,
+                   SUM({lt}({end}, b.hi) - {gt}(i.started_at, b.lo)) AS secs
+            FROM {bucket_src} CROSS JOIN intervals i{join}
+            WHERE NOT i.deleted AND i.started_at >= b.lo - :span AND i.started_at < b.hi
+              AND {end} > b.lo AND ({scope.where})
+            GROUP BY {select_keys}b.key
+        """
+    elif unbounded:  # everything: no clipping, no range
+        cols = ", ".join(expr for _, expr in keys)
+        select_keys = (cols + ", ") if cols else ""
+        group = f"GROUP BY {cols}" if cols else ""
+        sql = f"""
+            SELECT {select_keys}SUM({end} - i.started_at) AS secs
+            FROM intervals i{join}
+            WHERE NOT i.deleted AND ({scope.where})
+            {group}
+        """
+    else:
+        params.update(lo=lo, hi=hi)
+        cols = ", ".join(expr for _, expr in keys)
+        select_keys = (cols + ", ") if cols else ""
+        group = f"GROUP BY {cols}" if cols else ""
+        sql = f"""
+            SELECT {select_keys}SUM({lt}({end}, :hi) - {gt}(i.started_at, :lo)) AS secs
+            FROM intervals i{join}
+            WHERE NOT i.deleted AND i.started_at >= :lo - :span AND i.started_at < :hi
+              AND {end} > :lo AND ({scope.where})
+            {group}
+        """
+    rows: dict[tuple, int] = {}
+    for r in conn.execute(text(sql), params).all():
+        secs = int(r[-1] or 0)
+        if secs <= 0:
+            continue
+        key = tuple(r[: len(keys)])
+        if by_day or by_week:
+            bkey = r[len(keys)]
+            if by_day and "week" in group_by:
+                key = (*key, bkey, iso_week_key(date.fromisoformat(bkey)))
+            else:
+                key = (*key, bkey)
+        rows[key] = rows.get(key, 0) + secs
+    names = [k for k, _ in keys]
+    if by_day:
+        names.append("day")
+        if "week" in group_by:
+            names.append("week")
+    elif by_week:
+        names.append("week")
+    out = [dict(zip(names, k, strict=True), seconds=v) for k, v in sorted(rows.items())]
+    return out, sum(rows.values()), first, last
+
+
+def _bucket_source(conn: Connection, buckets) -> tuple[str, dict]:
+    if conn.dialect.name == "sqlite":
+        payload = json.dumps([[b.key, b.start, b.end] for b in buckets])
+        src = (
+            "(SELECT json_extract(value, '$[0]') AS key, json_extract(value, '$[1]') AS lo, "
+            "json_extract(value, '$[2]') AS hi FROM json_each(:buckets)) b"
+        )
+        return src, {"buckets": payload}
+    src = (
+        "unnest(CAST(:bkeys AS text[]), CAST(:blos AS bigint[]), CAST(:bhis AS bigint[])) "
+        "AS b(key, lo, hi)"
+    )
+    return src, {
+        "bkeys": [b.key for b in buckets],
+        "blos": [b.start for b in buckets],
+        "bhis": [b.end for b in buckets],
+    }
+
+
+def project_rollup(conn: Connection, scope: Scope, tz: ZoneInfo, now: int) -> dict[str, int]:
+    """Seconds today, this ISO week, this calendar month and all time, in ``tz``."""
+    today = local_date(now, tz)
+    monday = today - timedelta(days=today.weekday())
+    month = today.replace(day=1)
+    out = {}
+    for name, first in (("today", today), ("this_week", monday), ("this_month", month)):
+        _, total, _, _ = totals(conn, scope, [], tz, now, first, today)
+        out[name] = total
+    _, out["all_time"], _, _ = totals(conn, scope, [], tz, now, None, None)
+    return out
+
+
+__all__ = ["FAR", "GROUPS", "Scope", "TotalsError", "parse_group_by", "project_rollup", "totals"]

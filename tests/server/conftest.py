@@ -1,0 +1,216 @@
+"""Server test fixtures: every test that uses ``api`` runs on SQLite and on PostgreSQL.
+
+PostgreSQL: 127.0.0.1:5432, user ``postgres``, trust auth (override with TRACKER_TEST_PG_URL, a
+URL of a database to connect to for creating others). A fresh database is created per test
+session and dropped afterwards. In CI (``CI=true``) an unreachable PostgreSQL fails the run;
+locally it skips those tests.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import uuid
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from srvutil import API, PASSWORD, User, reset_database
+
+from server_stub.app import create_app
+from server_stub.db.migrate import upgrade
+from server_stub.db.session import make_engine
+from server_stub.settings import FAST_TEST_HASHING, Settings
+
+with warnings.catch_warnings():  # starlette 1.x prefers httpx2; httpx works the same here
+    warnings.simplefilter("ignore")
+    from starlette.testclient import TestClient
+
+PG_ADMIN_URL = os.environ.get(
+    "TRACKER_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def _pg_reachable() -> str | None:
+    import psycopg
+
+    try:
+        with psycopg.connect(_libpq(PG_ADMIN_URL), connect_timeout=3):
+            return None
+    except psycopg.Error as exc:
+        return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+def _libpq(url: str) -> str:
+    return url.replace("postgresql+psycopg://", "postgresql://", 1)
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A fresh PostgreSQL database for this session, dropped at the end."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    problem = _pg_reachable()
+    if problem is not None:
+        message = f"PostgreSQL at {PG_ADMIN_URL} unreachable: {problem}"
+        if IN_CI:
+            pytest.fail(message + " (required in CI)")
+        pytest.skip(message)
+    name = f"tracker_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(_libpq(PG_ADMIN_URL), autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    try:
+        yield url
+    finally:
+        with psycopg.connect(_libpq(PG_ADMIN_URL), autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(
+    scope="session",
+    params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)],
+)
+def database_url(request: pytest.FixtureRequest, tmp_path_factory) -> str:
+    """A migrated database of each kind (shared by the session; tables emptied per test)."""
+    if request.param == "sqlite":
+        path = tmp_path_factory.mktemp("server-db") / "server.sqlite3"
+        url = f"sqlite:///{path}"
+    else:
+        url = request.getfixturevalue("postgres_url")
+    engine = make_engine(Settings(database_url=url, data_dir=Path(".")))
+    upgrade(engine)
+    engine.dispose()
+    return url
+
+
+@pytest.fixture
+def backend(database_url: str) -> str:
+    return "sqlite" if database_url.startswith("sqlite") else "postgresql"
+
+
+class Clock:
+    """A settable clock (epoch seconds)."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = int(now.timestamp())
+
+    def __call__(self) -> float:
+        return float(self.now)
+
+    def set(self, when: datetime) -> None:
+        self.now = int(when.timestamp())
+
+
+@pytest.fixture
+def server_clock() -> Clock:
+    return Clock(datetime(2026, 11, 25, 12, 0, tzinfo=UTC))
+
+
+class Api:
+    """The app in-process with helpers to make users, projects and tasks."""
+
+    def __init__(self, app, client: TestClient, url: str) -> None:
+        self.app = app
+        self.client = client
+        self.url = url
+        self.state = app.state.tracker
+        self._n = 0
+
+    @property
+    def backend(self) -> str:
+        return "sqlite" if self.url.startswith("sqlite") else "postgresql"
+
+    def user(self, role: str = "member", email: str | None = None, device: str = "laptop") -> User:
+        from server_stub.services.accounts import create_user
+
+        self._n += 1
+        email = email or f"{role}{self._n}@example.com"
+        u = create_user(
+            self.state.db,
+            self.state.passwords,
+            email=email,
+            name=f"{role.title()} {self._n}",
+            role=role,
+            password=PASSWORD,
+            now=self.state.now(),
+        )
+        return self.login(email, device, u["id"], role)
+
+    def login(self, email: str, device: str, uid: str = "", role: str = "") -> User:
+        r = self.client.post(
+            API + "/auth/token", json={"email": email, "password": PASSWORD, "device_name": device}
+        )
+        assert r.status_code == 201, r.text
+        body = r.json()
+        return User(body["user"]["id"], email, body["user"]["role"], body["token"], self.client)
+
+    def project(self, by: User, name: str = "Project", **fields: Any) -> dict:
+        r = by.post("/projects", {"name": name, **fields})
+        assert r.status_code == 201, r.text
+        return r.json()
+
+    def task(self, by: User, project_id: str, title: str = "Task", **fields: Any) -> dict:
+        r = by.post(f"/projects/{project_id}/tasks", {"title": title, **fields})
+        assert r.status_code in (200, 201), r.text
+        return r.json()
+
+    def member(self, by: User, project_id: str, user: User, kind: str = "member", **fields):
+        r = by.put(f"/projects/{project_id}/members/{user.id}", {"kind": kind, **fields})
+        assert r.status_code == 200, r.text
+        return r.json()
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return dataclasses.replace(
+        Settings(database_url=database_url, data_dir=tmp_path),
+        password_hashing=FAST_TEST_HASHING,
+        pool_size=5,
+    )
+
+
+@pytest.fixture
+def api(settings: Settings, server_clock: Clock) -> Iterator[Api]:
+    app = create_app(settings, clock=server_clock)
+    reset_database(app.state.tracker.db.engine)
+    with TestClient(app) as client:
+        yield Api(app, client, settings.database_url)
+    app.state.tracker.db.dispose()
+
+
+@dataclass
+class Team:
+    admin: User
+    manager: User
+    member: User
+    other_member: User
+    viewer: User
+    project: dict
+    other_project: dict
+    task: dict
+    other_task: dict
+
+
+@pytest.fixture
+def team(api: Api) -> Team:
+    """Users of every role; ``project`` has member and viewer, ``other_project`` neither."""
+    admin = api.user("admin")
+    manager = api.user("manager")
+    member = api.user("member")
+    other = api.user("member")
+    viewer = api.user("viewer")
+    p = api.project(manager, "Own")
+    q = api.project(manager, "Other")
+    api.member(manager, p["id"], member)
+    api.member(manager, q["id"], other)
+    api.member(manager, p["id"], viewer, kind="viewer", grants={"show_entries": True})
+    t = api.task(manager, p["id"], "Design")
+    u = api.task(manager, q["id"], "Build")
+    return Team(admin, manager, member, other, viewer, p, q, t, u)

@@ -1,0 +1,88 @@
+"""Helpers shared by the server tests (a uniquely named module: tests/conftest.py exists too)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, insert, update
+
+from server_stub.db.tables import ALL_TABLES_CHILD_FIRST, counters, workspace
+
+API = "/api/v1"
+PASSWORD = "correct horse battery"
+
+
+def reset_database(engine) -> None:
+    with engine.begin() as conn:
+        for table in ALL_TABLES_CHILD_FIRST:
+            if table not in (counters, workspace):
+                conn.execute(delete(table))
+        conn.execute(update(counters).values(value=0))
+        conn.execute(delete(workspace))
+        conn.execute(
+            insert(workspace).values(id=1, name="Tracker", base_currency="EUR", timezone="UTC")
+        )
+
+
+@dataclass
+class User:
+    id: str
+    email: str
+    role: str
+    token: str
+    client: Any  # starlette.testclient.TestClient
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+    def get(self, path: str, **kw: Any):
+        return self.client.get(API + path, headers={**self.headers, **kw.pop("headers", {})}, **kw)
+
+    def post(self, path: str, json: Any = None, **kw: Any):
+        headers = {**self.headers, **kw.pop("headers", {})}
+        return self.client.post(API + path, json=json, headers=headers, **kw)
+
+    def patch(self, path: str, json: Any = None, **kw: Any):
+        return self.client.patch(API + path, json=json, headers=self.headers, **kw)
+
+    def put(self, path: str, json: Any = None, **kw: Any):
+        return self.client.put(API + path, json=json, headers=self.headers, **kw)
+
+    def delete(self, path: str, **kw: Any):
+        return self.client.delete(API + path, headers=self.headers, **kw)
+
+    def push(self, *items: dict, key: str | None = None) -> dict:
+        headers = {"Idempotency-Key": key} if key else {}
+        r = self.post("/intervals/batch", {"intervals": list(items)}, headers=headers)
+        assert r.status_code == 200, r.text
+        return r.json()
+
+
+def iv(
+    task_id: str,
+    start: str,
+    end: str | None,
+    *,
+    id: str | None = None,
+    revision: int = 1,
+    base: int = 0,
+    deleted: bool = False,
+    note: str = "",
+    tz: str = "UTC",
+) -> dict:
+    """An interval item for a batch."""
+    return {
+        "id": id or str(uuid.uuid4()),
+        "task_id": task_id,
+        "started_at": start,
+        "ended_at": end,
+        "note": note,
+        "source": "timer",
+        "revision": revision,
+        "base_revision": base,
+        "deleted": deleted,
+        "tz": tz,
+    }
