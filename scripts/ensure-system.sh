@@ -4,6 +4,13 @@
 set -euo pipefail
 
 PACKAGES=(postgresql)
+# Sign-in tests use a real Secret Service keyring in a private D-Bus session.
+PACKAGES+=(gnome-keyring libsecret-tools dbus dbus-x11)
+# The desktop app's X11 tests (tests/x11): a virtual screen, a tray host, input and screenshots,
+# and the libraries Qt's xcb platform plugin loads (research/feasibility.md §2).
+PACKAGES+=(xvfb trayer xdotool x11-utils imagemagick dbus-x11
+           libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0
+           libxcb-xkb1 libxkbcommon-x11-0 libxcb-shape0 libxcb-xinerama0 libxss1)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -11,7 +11,7 @@ import pytest
 from tracker.errors import StoreError
 from tracker.model import Interval, Project, Source, Task
 from tracker.store import open_store
-from tracker.store.db import DB_FILENAME
+from tracker.store.db import DB_FILENAME, migrations
 
 NOW = datetime(2026, 11, 25, 12, tzinfo=UTC)
 
@@ -27,7 +27,8 @@ def test_pragmas_and_migrations(store):
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
     applied = [r[0] for r in conn.execute("SELECT name FROM _sqlite_migrations")]
-    assert applied == ["0001_initial"]
+    assert applied == [m.name for m in migrations._migrations]  # in order, each once
+    assert applied[0] == "0001_initial"
     strict = {
         r[0]
         for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
@@ -40,7 +41,8 @@ def test_pragmas_and_migrations(store):
 def test_reopening_applies_nothing_twice(tmp_path):
     open_store(tmp_path).close()
     s = open_store(tmp_path)
-    assert s.conn.execute("SELECT COUNT(*) FROM _sqlite_migrations").fetchone()[0] == 1
+    count = s.conn.execute("SELECT COUNT(*) FROM _sqlite_migrations").fetchone()[0]
+    assert count == len(migrations._migrations)
     s.close()
 
 

@@ -133,6 +133,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--from", dest="from_day", metavar="DATE")
     p.add_argument("--to", dest="to_day", metavar="DATE")
 
+    p = cmd("login", "sign in to a server (the token goes into the OS keyring)")
+    p.add_argument("url", help="the server, e.g. https://tracker.example.com")
+    p.add_argument("--email", required=True)
+    cmd("logout", "revoke this device's sign-in on the server and forget it here")
+    cmd("sync", "push local changes and pull the server's, once")
+
     p = cmd("export", "export entries as CSV or JSON")
     p.add_argument("--format", choices=["csv", "json"], required=True)
     p.add_argument("--from", dest="from_day", metavar="DATE")
@@ -320,7 +326,7 @@ def _dispatch(svc: Any, args: argparse.Namespace, out: Out) -> int:
                          f"{hms(e.duration_seconds(now))}\n{e.id}")  # fmt: skip
     elif c == "status":
         st = svc.status()
-        signed_in = bool(svc.store.get_setting("server.url"))
+        signed_in = bool(svc.store.get_setting("server.url") or os.environ.get("TRACKER_TOKEN"))
         if out.json:
             r = st.running
             obj: dict[str, Any] = {
@@ -337,6 +343,8 @@ def _dispatch(svc: Any, args: argparse.Namespace, out: Out) -> int:
                 "week_seconds": st.week_seconds,
                 "pending_sync": st.pending,
                 "last_sync": st.last_sync,
+                "signed_in": signed_in,
+                "sync_problems": _sync_problems(svc.store) if signed_in else {},
             }
             out.data(obj)
         else:
@@ -348,7 +356,9 @@ def _dispatch(svc: Any, args: argparse.Namespace, out: Out) -> int:
                 out.line("Nothing running")
             out.line(f"Today {hms(st.today_seconds)} · Week {hms(st.week_seconds)}")
             if signed_in:
-                out.line(f"Sync: {st.pending} pending; last sync {st.last_sync or 'never'}")
+                problems = _sync_problems(svc.store)
+                extra = "".join(f"; {n} {k}" for k, n in sorted(problems.items()))
+                out.line(f"Sync: {st.pending} pending{extra}; last sync {st.last_sync or 'never'}")
     elif c == "add":
         day = parse_date(args.date) if args.date else today
         if args.duration is not None:
@@ -443,10 +453,82 @@ def _dispatch(svc: Any, args: argparse.Namespace, out: Out) -> int:
                 label = r.name if r.name is not None else r.key
                 out.line(f"{hms(r.seconds):>12}  {label}")
             out.line(f"{hms(sum(r.seconds for r in rows)):>12}  Total")
+    elif c in ("login", "logout", "sync"):
+        return _sync_command(svc, args, out)
     elif c == "export":
         lo, hi = _days(args)
         entries = svc.log(lo, hi)
         _export(entries, args.format, args.output, out, svc.clock.now())
+    return 0
+
+
+def _sync_problems(store: Any) -> dict[str, int]:
+    from .store import sync_state
+
+    return sync_state.counts(store)
+
+
+def _password() -> str:
+    env = os.environ.get("TRACKER_PASSWORD")
+    if env:
+        return env
+    if not sys.stdin.isatty():
+        raise InvalidInput("no password: set TRACKER_PASSWORD or run `tracker login` in a terminal")
+    import getpass
+
+    pw = getpass.getpass("Password: ")
+    if not pw:
+        raise InvalidInput("no password given: run `tracker login` again")
+    return pw
+
+
+def _sync_command(svc: Any, args: argparse.Namespace, out: Out) -> int:
+    from .sync import session
+
+    store = svc.store
+    if args.command == "login":
+        who = session.login(store, args.url, args.email.strip(), _password())
+        if out.json:
+            out.data({"server": who.url, "email": who.email, "user_id": who.user_id,
+                      "name": who.name, "role": who.role})  # fmt: skip
+        else:
+            out.line(f"Signed in to {who.url} as {who.email} ({who.role}); "
+                     "run `tracker sync` to sync")  # fmt: skip
+        return 0
+    if args.command == "logout":
+        url, revoked = session.logout(store)
+        if out.json:
+            out.data({"server": url, "revoked": revoked})
+        elif url is None:
+            out.line("Not signed in")
+        else:
+            how = "revoked on the server" if revoked else "server unreachable: not revoked there"
+            out.line(f"Signed out of {url} ({how}); the token is gone from this device")
+        return 0
+    report = session.sync_once(store, svc.tz)
+    from .store import sync_state
+
+    problems = sync_state.problems(store)
+    if out.json:
+        obj = report.as_dict()
+        obj["problems"] = [{"id": i, "sync_state": st, "detail": d} for i, st, d in problems]
+        out.data(obj)
+        return 0
+    p = report.pulled
+    out.line(
+        f"Pushed {report.sent} entries ({report.accepted} accepted, {report.conflicts} "
+        f"conflicts, {report.rejected} rejected) and {report.tasks_pushed} tasks"
+    )
+    out.line(
+        f"Pulled {sum(p.values())} changes: {p['project']} projects, {p['task']} tasks, "
+        f"{p['interval']} entries ({report.applied} applied, {report.tombstones} deletions)"
+    )
+    for n in report.notices:
+        out.line(f"Note: {n}")
+    for i, st, d in problems[:20]:
+        out.line(f"{st}: {i}  {d or ''}".rstrip())
+    extra = "".join(f", {n} {k}" for k, n in sorted(report.problems.items()))
+    out.line(f"Synced: {report.pending} pending{extra}; last sync {report.last_success}")
     return 0
 
 

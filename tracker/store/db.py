@@ -112,6 +112,55 @@ def _m0001(db: Database) -> None:
     )
 
 
+@migrations(name="0002_sync")
+def _m0002(db: Database) -> None:
+    db.executescript(
+        """
+        -- Sync bookkeeping: the pull cursor, the signed-in account (never the token).
+        CREATE TABLE sync_state (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        ) STRICT;
+
+        -- The server's copy of an interval at its server_revision, kept only while a synced
+        -- entry has local changes: the base of the three-way merge (server-spec 6.8).
+        CREATE TABLE sync_base (
+            interval_id TEXT PRIMARY KEY,
+            task_id TEXT NOT NULL,
+            started_at INTEGER NOT NULL,
+            ended_at INTEGER,
+            note TEXT NOT NULL,
+            source TEXT NOT NULL,
+            deleted INTEGER NOT NULL
+        ) STRICT;
+
+        -- A synced entry's first local change saves what the server had (its base).
+        CREATE TRIGGER intervals_keep_sync_base AFTER UPDATE OF revision ON intervals
+        WHEN OLD.revision = OLD.synced_revision AND OLD.synced_revision > 0
+             AND NEW.revision > NEW.synced_revision
+        BEGIN
+            INSERT OR REPLACE INTO sync_base
+                (interval_id, task_id, started_at, ended_at, note, source, deleted)
+            VALUES (OLD.id, OLD.task_id, OLD.started_at, OLD.ended_at, OLD.note, OLD.source,
+                    OLD.deleted);
+        END;
+
+        -- What sync did that the user should know: merges that kept the server's value,
+        -- timers stopped by another device, locked entries.
+        CREATE TABLE sync_notices (
+            id INTEGER PRIMARY KEY,
+            at INTEGER NOT NULL,
+            kind TEXT NOT NULL,
+            interval_id TEXT,
+            message TEXT NOT NULL,
+            data TEXT
+        ) STRICT;
+        CREATE INDEX intervals_sync_problems ON intervals (sync_status)
+            WHERE sync_status IS NOT NULL;
+        """
+    )
+
+
 def _configure(conn: sqlite3.Connection) -> None:
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     conn.execute("PRAGMA foreign_keys = ON")

@@ -1,0 +1,417 @@
+"""Push and pull: one sync cycle between the local store and the server (server-spec §6.8).
+
+Push: tasks created or changed offline in server projects first (the entries need them), then
+every unpushed entry in batches of at most :data:`BATCH_SIZE`, each with an ``Idempotency-Key``
+derived from the batch's body (a retry of the same batch, even from a restarted process, carries
+the same key). Rows are marked synced only from the server's answer, one transaction per answer.
+Conflicts are merged field by field (``conflicts.merge``) and pushed again on the new base;
+rejections become the entry's visible ``rejected`` state with the server's code; neither blocks
+any other entry.
+
+Pull: ``GET /changes`` from the stored cursor; each page (projects, tasks, memberships, entries,
+tombstones) is applied in one local transaction together with the cursor that follows it, so a
+crash at any instant leaves either the page applied and the cursor moved, or neither.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from ..store import sync_state as ss
+from ..store.repo import Store
+from ..store.sync_state import Content, LocalRow
+from .conflicts import merge
+from .errors import Refused
+from .transport import Transport
+
+BATCH_SIZE = 500
+PAGE_SIZE = 1000
+MERGE_PASSES = 3
+
+
+def wire_time(epoch: int | None) -> str | None:
+    if epoch is None:
+        return None
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
+
+
+def parse_time(text: str | None) -> int | None:
+    if text is None:
+        return None
+    return int(datetime.fromisoformat(text).timestamp())
+
+
+def server_content(data: dict[str, Any], deleted: bool | None = None) -> Content:
+    return Content(
+        task_id=data["task_id"],
+        started_at=parse_time(data["started_at"]) or 0,
+        ended_at=parse_time(data.get("ended_at")),
+        note=data.get("note") or "",
+        source=data.get("source") or "timer",
+        deleted=bool(data.get("deleted") if deleted is None else deleted),
+    )
+
+
+@dataclass
+class SyncReport:
+    tasks_pushed: int = 0
+    sent: int = 0
+    accepted: int = 0
+    conflicts: int = 0
+    rejected: int = 0
+    pulled: dict[str, int] = field(
+        default_factory=lambda: {"project": 0, "task": 0, "membership": 0, "interval": 0}
+    )
+    applied: int = 0  # pulled entries that changed something here
+    tombstones: int = 0
+    notices: list[str] = field(default_factory=list)
+    pending: int = 0
+    problems: dict[str, int] = field(default_factory=dict)
+    last_success: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "pushed": {"tasks": self.tasks_pushed, "entries": self.sent,
+                       "accepted": self.accepted, "conflicts": self.conflicts,
+                       "rejected": self.rejected},
+            "pulled": {**self.pulled, "applied": self.applied, "tombstones": self.tombstones},
+            "notices": self.notices,
+            "pending": self.pending,
+            "conflict": self.problems.get("conflict", 0),
+            "rejected": self.problems.get("rejected", 0),
+            "last_sync": self.last_success,
+        }  # fmt: skip
+
+
+def batch_key(body: dict[str, Any]) -> str:
+    """The same batch always gets the same key; a different batch never does."""
+    text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return "tracker-batch-" + hashlib.sha256(text.encode()).hexdigest()[:40]
+
+
+class SyncEngine:
+    def __init__(
+        self,
+        store: Store,
+        transport: Transport,
+        *,
+        device_name: str = "desktop",
+        tz: ZoneInfo | None = None,
+        now: Callable[[], float] = time.time,
+        batch_size: int = BATCH_SIZE,
+        page_size: int = PAGE_SIZE,
+    ) -> None:
+        self.store = store
+        self.transport = transport
+        self.device_name = device_name
+        self.tz = tz or ZoneInfo("UTC")
+        self.now = now
+        self.batch_size = min(batch_size, BATCH_SIZE)
+        self.page_size = page_size
+
+    # -- the cycle -----------------------------------------------------------------------------
+
+    def sync(self) -> SyncReport:
+        """One push and one pull; raises the transport's errors (nothing is lost on any)."""
+        report = SyncReport()
+        first_notice = ss.last_notice_id(self.store)
+        self.push(report)
+        self.pull(report)
+        now = int(self.now())
+        stamp = datetime.fromtimestamp(now, UTC).astimezone(self.tz).isoformat()
+        with self.store.transaction():
+            self.store.set_setting("sync.last_success", stamp)
+            ss.put(self.store, "last_success_epoch", str(now))
+        report.last_success = stamp
+        report.notices = [n[4] for n in ss.notices(self.store, first_notice, 1000)]
+        with self.store.snapshot():
+            report.pending = self.store.count_unpushed()
+            report.problems = ss.counts(self.store)
+        return report
+
+    # -- push ----------------------------------------------------------------------------------
+
+    def push(self, report: SyncReport) -> None:
+        self.push_tasks(report)
+        requeue: set[str] | None = None
+        for _ in range(MERGE_PASSES):
+            again: set[str] = set()
+            after = ""
+            while True:
+                with self.store.snapshot():
+                    rows = ss.pending_intervals(self.store, after, self.batch_size)
+                if not rows:
+                    break
+                after = rows[-1].id
+                if requeue is not None:
+                    rows = [r for r in rows if r.id in requeue]
+                    if not rows:
+                        continue
+                again |= self._push_batch(rows, report)
+            if not again:
+                break
+            requeue = again
+
+    def _wire(self, r: LocalRow) -> dict[str, Any]:
+        c = r.content
+        return {
+            "id": r.id,
+            "task_id": c.task_id,
+            "started_at": wire_time(c.started_at),
+            "ended_at": wire_time(c.ended_at),
+            "note": c.note,
+            "source": c.source,
+            "revision": max(r.revision, r.server_revision + 1),
+            "base_revision": r.server_revision,
+            "deleted": c.deleted,
+            "tz": r.tz,
+            "device_name": self.device_name,
+        }
+
+    def _push_batch(self, rows: list[LocalRow], report: SyncReport) -> set[str]:
+        items = [self._wire(r) for r in rows]
+        body = {"intervals": items}
+        resp = self.transport.request(
+            "POST", "/intervals/batch", json_body=body,
+            headers={"Idempotency-Key": batch_key(body)},
+        )  # fmt: skip
+        answer = resp.data or {}
+        report.sent += len(rows)
+        sent = {r.id: r for r in rows}
+        wire_rev = {it["id"]: it["revision"] for it in items}
+        again: set[str] = set()
+        now = int(self.now())
+        with self.store.transaction():
+            accepted = [i for i in answer.get("accepted", []) if i in sent]
+            ss.mark_synced_many(self.store, [(sent[i], wire_rev[i]) for i in accepted])
+            report.accepted += len(accepted)
+            others = answer.get("conflicts") or answer.get("rejected")
+            fresh = ss.local_rows(self.store, sent) if others else {}
+            for c in answer.get("conflicts", []):
+                iid = c.get("id")
+                local = fresh.get(iid)
+                if local is None or iid not in sent:
+                    continue
+                report.conflicts += 1
+                if self._resolve_conflict(local, c, now):
+                    again.add(iid)
+            for rej in answer.get("rejected", []):
+                iid = rej.get("id")
+                local = fresh.get(iid)
+                if local is None or iid not in sent:
+                    continue
+                report.rejected += 1
+                if local.revision == sent[iid].revision:
+                    code, detail = rej.get("code", "rejected"), rej.get("detail", "")
+                    ss.set_status(self.store, iid, "rejected", f"{code}: {detail}".strip(": "))
+        return again
+
+    def _resolve_conflict(self, local: LocalRow, c: dict[str, Any], now: int) -> bool:
+        """Apply one conflict answer; True when the merged entry must be pushed again."""
+        data = c["server"]
+        srv = server_content(data)
+        srev = int(data["revision"])
+        tz = data.get("tz") or local.tz
+        if c.get("reason") == "locked":
+            if local.content != srv:
+                ss.add_notice(
+                    self.store, now, "locked", local.id,
+                    f"{self._label(local.content)}: the server has locked this entry "
+                    "(invoiced or in a closed period); its copy was kept and your change was "
+                    "not applied (copy it as a new entry if you need it)",
+                    {"local": local.content.values()},
+                )  # fmt: skip
+            fitted = self._fit_running(local.id, srv, now)
+            ss.write_server_copy(
+                self.store, local.id, fitted, tz, srev, now, local, "conflict",
+                "locked: the server's copy was kept",
+            )  # fmt: skip
+            if fitted != srv:
+                self._make_pending(local.id, srv)
+            self._span(fitted)
+            return False
+        if srev <= local.server_revision and local.base is not None:
+            return False  # an old answer replayed; the next sync pushes again
+        return self._merge_into(local, srv, srev, tz, now)
+
+    def _merge_into(self, local: LocalRow, srv: Content, srev: int, tz: str, now: int) -> bool:
+        """Three-way merge of a pending entry with a newer server copy; True if still pending."""
+        m = merge(local.base, local.content, srv)
+        status = detail = None
+        if m.clashes:
+            status = "conflict"
+            detail = "changed here and on the server: kept the server's " + ", ".join(m.clashes)
+            ss.add_notice(
+                self.store, now, "conflict", local.id,
+                f"{self._label(srv)}: {', '.join(m.clashes)} changed here and on the server; "
+                "kept the server's",
+                {"local": local.content.values()},
+            )  # fmt: skip
+        if m.content == srv:
+            fitted = self._fit_running(local.id, srv, now)
+            ss.write_server_copy(self.store, local.id, fitted, tz, srev, now, local, status, detail)
+            if fitted != srv:
+                self._make_pending(local.id, srv)
+            self._span(fitted)
+            return fitted != srv
+        merged = self._fit_running(local.id, m.content, now)
+        ss.write_merged(self.store, local, merged, srv, srev, now, status, detail)
+        self._span(merged)
+        return True
+
+    def push_tasks(self, report: SyncReport) -> None:
+        with self.store.snapshot():
+            tasks = ss.pending_tasks(self.store)
+        for t in tasks:
+            skip_key = f"task_refused:{t.id}"
+            if ss.get(self.store, skip_key) == str(t.revision):
+                continue
+            body = {"title": t.title, "status": t.status}
+            try:
+                if t.synced_revision == 0:
+                    resp = self.transport.request(
+                        "POST", f"/projects/{t.project_id}/tasks", json_body={"id": t.id, **body}
+                    )
+                    data = resp.data or {}
+                    if data.get("title") != t.title or data.get("status") != t.status:
+                        resp = self.transport.request("PATCH", f"/tasks/{t.id}", json_body=body)
+                else:
+                    resp = self.transport.request("PATCH", f"/tasks/{t.id}", json_body=body)
+            except Refused as exc:
+                with self.store.transaction():
+                    ss.put(self.store, skip_key, str(t.revision))
+                    ss.add_notice(
+                        self.store, int(self.now()), "task_refused", None,
+                        f"task '{t.title}' was not accepted by the server ({exc.code or exc.status}"
+                        f"{': ' + exc.detail if exc.detail else ''}); its entries stay pending",
+                    )  # fmt: skip
+                continue
+            with self.store.transaction():
+                ss.mark_task_synced(self.store, t, int((resp.data or {}).get("revision") or 1))
+            report.tasks_pushed += 1
+
+    # -- pull ----------------------------------------------------------------------------------
+
+    def pull(self, report: SyncReport) -> None:
+        while True:
+            with self.store.snapshot():
+                cursor = ss.get(self.store, "cursor")
+            params: dict[str, Any] = {"limit": self.page_size}
+            if cursor:
+                params["cursor"] = cursor
+            data = self.transport.request("GET", "/changes", params=params).data or {}
+            items = data.get("items") or []
+            self._apply_page(items, data.get("next_cursor"), report)
+            if not data.get("has_more") or not items:
+                break
+
+    def _apply_page(self, items: list[dict], next_cursor: str | None, report: SyncReport) -> None:
+        now = int(self.now())
+        with self.store.transaction():
+            entries: list[dict] = []
+            for it in items:
+                kind = it.get("type")
+                if kind in report.pulled:
+                    report.pulled[kind] += 1
+                if kind == "project":
+                    ss.upsert_project(self.store, it["data"], now)
+                elif kind == "task":
+                    ss.upsert_task(self.store, it["data"], now)
+                elif kind == "interval":
+                    entries.append(it)
+            local = ss.local_rows(self.store, [it["id"] for it in entries])
+            for it in entries:
+                self._apply_entry(it, local.get(it["id"]), now, report)
+            if next_cursor:
+                ss.put(self.store, "cursor", next_cursor)
+
+    def _apply_entry(self, it: dict, local: LocalRow | None, now: int, report: SyncReport) -> None:
+        data = it["data"]
+        srev = int(data["revision"])
+        srv = server_content(data, bool(it.get("deleted") or data.get("deleted")))
+        tz = data.get("tz") or "UTC"
+        if local is None:
+            if srv.deleted:
+                return
+            ss.ensure_task(self.store, srv.task_id, data["project_id"], now)
+            fitted = self._fit_running(it["id"], srv, now)
+            ss.write_server_copy(self.store, it["id"], srv if fitted == srv else fitted, tz, srev,
+                                 now, None)  # fmt: skip
+            if fitted != srv:
+                self._make_pending(it["id"], srv)
+            self._span(fitted)
+            report.applied += 1
+            return
+        if srev <= local.server_revision:
+            return  # our own push coming back, or an older copy
+        ss.ensure_task(self.store, srv.task_id, data["project_id"], now)
+        report.applied += 1
+        if srv.deleted and not local.content.deleted:
+            report.tombstones += 1
+        if not local.pending:
+            was_running = local.content.ended_at is None and not local.content.deleted
+            if was_running and srv.ended_at is not None and not srv.deleted:
+                at = datetime.fromtimestamp(srv.ended_at, UTC).astimezone(self.tz)
+                ss.add_notice(
+                    self.store, now, "stopped", local.id,
+                    f"{self._label(srv)}: your timer was stopped at {at:%H:%M:%S} "
+                    "(a timer started on another device)",
+                )  # fmt: skip
+            fitted = self._fit_running(local.id, srv, now)
+            ss.write_server_copy(self.store, local.id, fitted, tz, srev, now, local)
+            if fitted != srv:
+                self._make_pending(local.id, srv)
+            self._span(fitted)
+            return
+        self._merge_into(local, srv, srev, tz, now)
+
+    # -- one running timer ---------------------------------------------------------------------
+
+    def _fit_running(self, interval_id: str, c: Content, now: int) -> Content:
+        """Latest start wins: a running ``c`` stops the local running entry at its start, or is
+        itself ended at the start of a later local one."""
+        if c.ended_at is not None or c.deleted:
+            return c
+        other = ss.running_row(self.store)
+        if other is None or other.id == interval_id:
+            return c
+        if other.content.started_at < c.started_at:
+            ss.stop_local(self.store, other, c.started_at, now)
+            at = datetime.fromtimestamp(c.started_at, UTC).astimezone(self.tz)
+            ss.add_notice(
+                self.store, now, "stopped", other.id,
+                f"{self._label(other.content)}: your timer was stopped at {at:%H:%M:%S} "
+                "(a timer started on another device)",
+            )  # fmt: skip
+            return c
+        if other.content.started_at == c.started_at:
+            return replace(c, deleted=True)
+        return replace(c, ended_at=other.content.started_at)
+
+    def _make_pending(self, interval_id: str, server: Content) -> None:
+        """The entry was adjusted locally after taking the server's copy: push the change."""
+        self.store.conn.execute(
+            "UPDATE intervals SET revision = revision + 1 WHERE id = ?", [interval_id]
+        )
+        ss.set_base(self.store, interval_id, server)
+
+    def _span(self, c: Content) -> None:
+        if c.ended_at is not None and not c.deleted:
+            ss.note_span(self.store, c.ended_at - c.started_at)
+
+    def _label(self, c: Content) -> str:
+        row = self.store.conn.execute(
+            "SELECT p.name, t.title FROM tasks t JOIN projects p ON p.id = t.project_id "
+            "WHERE t.id = ?",
+            [c.task_id],
+        ).fetchone()
+        start = datetime.fromtimestamp(c.started_at, UTC).astimezone(self.tz)
+        what = f"{row[0]}/{row[1]}" if row else "entry"
+        return f"{what} at {start:%Y-%m-%d %H:%M}"
