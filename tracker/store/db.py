@@ -14,16 +14,76 @@ import sqlite3
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from sqlite_utils import Database
-from sqlite_utils.migrations import Migrations
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 from ..errors import StoreError
 
 DB_FILENAME = "tracker.sqlite3"
 BUSY_TIMEOUT_MS = 30_000
 
-migrations = Migrations("tracker")
+MIGRATION_SET = "tracker"
+
+
+class _Named(NamedTuple):
+    name: str
+    fn: Any
+
+
+class MigrationRegistry:
+    """Our named migrations, applied by sqlite-utils' ``Migrations``.
+
+    sqlite-utils costs ~45 ms to import (it pulls in click, pluggy and dateutil), so a command
+    that finds every migration applied (one query on ``_sqlite_migrations``) never imports it;
+    only a new or older file builds the ``Migrations`` set and applies what is pending.
+    """
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._migrations: list[_Named] = []
+
+    def __call__(self, *, name: str) -> Any:
+        def register(fn: Any) -> Any:
+            if any(m.name == name for m in self._migrations):
+                raise ValueError(f"migration {name} registered twice")
+            self._migrations.append(_Named(name, fn))
+            return fn
+
+        return register
+
+    @property
+    def names(self) -> list[str]:
+        return [m.name for m in self._migrations]
+
+    def applied_names(self, conn: sqlite3.Connection) -> list[str] | None:
+        """Names recorded in the file, in order; None when it has no migrations table yet."""
+        exists = conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_sqlite_migrations'"
+        ).fetchone()
+        if not exists:
+            return None
+        rows = conn.execute(
+            "SELECT name FROM _sqlite_migrations WHERE migration_set = ? ORDER BY id",
+            [self.name],
+        ).fetchall()
+        return [r[0] for r in rows]
+
+    def applied(self, db: Any) -> list[_Named]:
+        conn = db.conn if hasattr(db, "conn") else db
+        return [_Named(n, None) for n in (self.applied_names(conn) or [])]
+
+    def sqlite_utils_set(self) -> Any:
+        from sqlite_utils.migrations import Migrations
+
+        m = Migrations(self.name)
+        for item in self._migrations:
+            m(name=item.name)(item.fn)
+        return m
+
+
+migrations = MigrationRegistry(MIGRATION_SET)
 
 
 @migrations(name="0001_initial")
@@ -183,13 +243,43 @@ def _configure(conn: sqlite3.Connection) -> None:
         time.sleep(0.005 + random.random() * 0.02)
 
 
+class Db:
+    """The open connection. ``utils`` is the sqlite-utils ``Database`` over it, made on demand."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self._utils: Database | None = None
+
+    @property
+    def utils(self) -> Database:
+        if self._utils is None:
+            from sqlite_utils import Database
+
+            self._utils = Database(self.conn, execute_plugins=False)
+        return self._utils
+
+
+_savepoints = 0
+
+
 @contextlib.contextmanager
-def write_transaction(db: Database) -> Iterator[Database]:
+def write_transaction(db: Db) -> Iterator[Db]:
     """One ``BEGIN IMMEDIATE`` transaction (a savepoint when nested)."""
+    global _savepoints
     conn = db.conn
     if conn.in_transaction:
-        with db.atomic():
+        _savepoints += 1
+        name = f"tracker_sp_{_savepoints}"
+        conn.execute(f"SAVEPOINT {name}")
+        try:
             yield db
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute(f"ROLLBACK TO SAVEPOINT {name}")
+                conn.execute(f"RELEASE SAVEPOINT {name}")
+            raise
+        else:
+            conn.execute(f"RELEASE SAVEPOINT {name}")
         return
     conn.execute("BEGIN IMMEDIATE")
     try:
@@ -207,7 +297,7 @@ def write_transaction(db: Database) -> Iterator[Database]:
             raise
 
 
-def open_database(path: Path) -> Database:
+def open_database(path: Path) -> Db:
     """Open (creating when missing) and migrate the database file at ``path``."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -227,12 +317,15 @@ def open_database(path: Path) -> Database:
         raise StoreError(f"cannot open the database {path}: {exc}") from None
     try:
         _configure(conn)
-        db = Database(conn, execute_plugins=False)
-        if migrations.pending(db):
+        db = Db(conn)
+        applied = migrations.applied_names(conn)
+        if applied is None or set(migrations.names) - set(applied):
             with write_transaction(db):
-                # Re-checked under the write lock: another process may have just migrated.
-                migrations.apply(db)
-        _check_known_schema(db, path)
+                # Applied by sqlite-utils under the write lock: another process may have just
+                # migrated, and Migrations.apply re-reads what is pending.
+                migrations.sqlite_utils_set().apply(db.utils)
+            applied = migrations.applied_names(conn) or []
+        _check_known_schema(applied, path)
     except sqlite3.DatabaseError as exc:
         conn.close()
         raise corrupt_database(path, exc) from None
@@ -242,10 +335,8 @@ def open_database(path: Path) -> Database:
     return db
 
 
-def _check_known_schema(db: Database, path: Path) -> None:
-    known = {m.name for m in migrations._migrations}
-    applied = {m.name for m in migrations.applied(db)}
-    unknown = applied - known
+def _check_known_schema(applied: list[str], path: Path) -> None:
+    unknown = set(applied) - set(migrations.names)
     if unknown:
         raise StoreError(
             f"the database {path} was written by a newer Tracker ({', '.join(sorted(unknown))}): "

@@ -9,12 +9,10 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sqlite_utils import Database
-
 from ..errors import StoreError
 from ..model import Interval, Origin, Project, Source, SyncState, Task, TaskStatus
 from ..totals import Bucket, GroupBy, TotalRow, day_buckets, local_date, week_buckets
-from .db import DB_FILENAME, corrupt_database, open_database, write_transaction
+from .db import DB_FILENAME, Db, corrupt_database, open_database, write_transaction
 
 _INTERVAL_COLUMNS = """
     i.id, i.task_id, i.started_at, i.ended_at, i.note, i.source, i.revision, i.deleted,
@@ -110,7 +108,7 @@ BULK_COLUMNS = (
 class Store:
     """The local database of one user. All writes go through :meth:`transaction`."""
 
-    def __init__(self, db: Database, path: Path) -> None:
+    def __init__(self, db: Db, path: Path) -> None:
         self.db = db
         self.path = path
         self.conn: sqlite3.Connection = db.conn
