@@ -213,11 +213,9 @@ def run(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     as_json = getattr(args, "json", False)
     if args.command is None:
-        sys.stderr.write(
-            "tracker: the tray app is not part of this version yet; "
-            "use `tracker --help` for the commands\n"
-        )
-        return 0
+        from .app import main as app_main  # the GUI is imported only here (lazily)
+
+        return app_main(getattr(args, "data_dir", None))
 
     from .clock import SystemClock
     from .paths import data_dir, user_zone

@@ -1,1 +1,6 @@
-"""tracker.ui: adapter package (filled by later milestones)."""
+"""tracker.ui: the desktop app (PySide6).
+
+Views lay out (``window``, ``cards``, ``dialogs``, ``tray``), the controller decides
+(``controller``), and the executor runs every database, network and keyring call off the GUI
+thread, handing results back through the bridge as Qt signals. ``tracker.app`` wires them.
+"""

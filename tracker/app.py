@@ -1,0 +1,228 @@
+"""The desktop app's composition root: builds the executor, controller, views and OS hooks.
+
+``tracker`` with no subcommand calls :func:`main`. Tests and benchmarks call :func:`build` with
+their own executor, clock and tray availability.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QSystemTrayIcon
+
+from .clock import Clock, SystemClock
+from .ui.controller import Controller
+from .ui.executor import Bridge, DbThreadExecutor, Executor
+from .ui.icons import tracker_icon
+from .ui.ports import Autostart, NullSync, SyncPort, autostart_for_platform
+from .ui.recovery import Interrupted
+from .ui.tray import Tray
+
+if TYPE_CHECKING:
+    from .ui.dialogs import EntryDialog, RecoveryDialog
+    from .ui.window import MainWindow
+
+log = logging.getLogger(__name__)
+NO_TRAY = (
+    "No system tray was found, so Tracker runs in this window "
+    "(on GNOME, install the AppIndicator extension to get the tray icon)."
+)
+
+
+class TrackerApp:
+    """The wired app. With a tray, the main window is built the first time it is needed."""
+
+    def __init__(
+        self,
+        controller: Controller,
+        tray: Tray | None,
+        executor: Executor,
+        tz: ZoneInfo,
+        autostart: Autostart,
+        quit_app: Callable[[], None],
+    ) -> None:
+        self.controller = controller
+        self.tray = tray
+        self.executor = executor
+        self.tz = tz
+        self.autostart = autostart
+        self.quit_app = quit_app
+        self.dialogs: list[object] = []  # open non-modal dialogs (tests look)
+        self._window: MainWindow | None = None
+        controller.interrupted.connect(self.ask_interrupted)
+        controller.failed.connect(self._failed)
+        if tray is not None:
+            tray.open_requested.connect(self.open_window)
+            tray.add_time_requested.connect(self.add_time)
+            tray.sign_in_requested.connect(self.sign_in)
+            tray.quit_requested.connect(quit_app)
+
+    @property
+    def window(self) -> MainWindow:
+        if self._window is None:
+            from .ui.window import MainWindow
+
+            w = MainWindow(self.controller, self.tz, hide_on_close=self.tray is not None)
+            w.quit_requested.connect(self.quit_app)
+            w.settings_requested.connect(self.settings)
+            w.sign_in_requested.connect(self.sign_in)
+            self._window = w
+        return self._window
+
+    def _failed(self, text: str) -> None:
+        if self.tray is not None and (self._window is None or not self._window.isVisible()):
+            self.tray.icon.showMessage("Tracker", text, QSystemTrayIcon.MessageIcon.Warning)
+
+    def start(self) -> None:
+        """Show the tray (or the window), then load state, ask about an interrupted timer, and
+        beat and poll in the background."""
+        self.controller.refresh()
+        self.controller.check_recovery()
+        self.controller.start_background()
+        self._show()
+
+    def start_deferred(self) -> None:
+        """As :meth:`start`, but the first database work waits for the first event-loop turn, so
+        the worker's imports and queries do not compete with the GUI thread while it starts."""
+        self._show()
+        QTimer.singleShot(0, self.controller.refresh)
+        QTimer.singleShot(0, self.controller.check_recovery)
+        QTimer.singleShot(0, self.controller.start_background)
+
+    def _show(self) -> None:
+        if self.tray is None:
+            self.window.show_notice(NO_TRAY)
+            self.window.show()
+        else:
+            self.tray.show()
+
+    def open_window(self) -> None:
+        self.window.bring_forward()
+
+    def ask_interrupted(self, info: Interrupted) -> RecoveryDialog:
+        from .ui.dialogs import RecoveryDialog
+
+        d = RecoveryDialog(
+            info.entry,
+            info.last_alive,
+            self.tz,
+            self.controller.clock.now(),
+            parent=self._window if self._window and self._window.isVisible() else None,
+        )
+        d.finished.connect(lambda _r: self._resolved(d))
+        self.dialogs.append(d)
+        d.open()
+        return d
+
+    def _resolved(self, d: RecoveryDialog) -> None:
+        if d in self.dialogs:
+            self.dialogs.remove(d)
+        self.controller.resolve_interrupted(d.choice or "end", d.at or d.last_alive)
+
+    def add_time(self) -> EntryDialog:
+        return self.window.add_time()
+
+    def settings(self) -> None:
+        def show(values: dict[str, str]) -> None:
+            from .ui.dialogs import SettingsDialog
+
+            d = SettingsDialog(self.controller, self.autostart, values, parent=self.window)
+            self.window.open_dialog(d)
+
+        self.controller.load_settings(show)
+
+    def sign_in(self) -> None:
+        if self.controller.signed_in:
+            self.open_window()
+            return
+        from .ui.dialogs import SignInDialog
+
+        ov = self.controller.overview
+        d = SignInDialog(self.controller, (ov.server_url if ov else None) or "", parent=self.window)
+        self.window.open_dialog(d)
+
+    def shutdown(self) -> None:
+        self.controller.stop_background()
+        if self.tray is not None:
+            self.tray.hide()
+        self.executor.shutdown()
+
+
+def build(
+    executor: Executor,
+    clock: Clock,
+    tz: ZoneInfo,
+    tray_available: bool,
+    sync: SyncPort | None = None,
+    autostart: Autostart | None = None,
+    quit_app=None,
+) -> TrackerApp:
+    controller = Controller(executor, clock, sync or NullSync())
+    tray = Tray(controller) if tray_available else None
+    return TrackerApp(controller, tray, executor, tz, autostart or autostart_for_platform(),
+                      quit_app or QApplication.quit)  # fmt: skip
+
+
+def main(data_dir_override: str | None = None) -> int:
+    """Run the tray app until Quit. Returns the exit code."""
+    from . import logs
+    from .paths import data_dir, user_zone
+    from .ui.single import SingleInstance, server_name
+
+    with contextlib.suppress(OSError):
+        logs.setup()
+    qapp = QApplication.instance() or QApplication(sys.argv[:1])
+    qapp.setApplicationName("Tracker")
+    qapp.setDesktopFileName("tracker")
+    qapp.setWindowIcon(tracker_icon(False))
+    qapp.setQuitOnLastWindowClosed(False)
+
+    directory = data_dir(data_dir_override)
+    directory.mkdir(parents=True, exist_ok=True)
+    instance = SingleInstance(server_name(str(Path(directory).resolve())))
+    if not instance.claim():
+        print("tracker: already running; brought its window forward", file=sys.stderr)
+        return 0
+
+    tz = user_zone()
+    clock = SystemClock()
+    bridge = Bridge()
+
+    def open_tracker():  # runs on the worker thread, which also pays for importing the store
+        from .service import Tracker
+        from .store import open_store
+
+        return Tracker(open_store(directory), clock, tz)
+
+    executor = DbThreadExecutor(open_tracker, bridge)
+    tray_ok = QSystemTrayIcon.isSystemTrayAvailable()
+    from .ui.sync import engine_sync
+
+    def sync_minutes() -> float:
+        ov = app.controller.overview
+        return 60.0 * (ov.sync_minutes if ov else 5)
+
+    sync = engine_sync(directory, tz, bridge, sync_minutes)
+    app = build(executor, clock, tz, tray_available=tray_ok, sync=sync)
+    if sync is not None:
+        QTimer.singleShot(0, app.controller.start_sync)
+    instance.raise_requested.connect(app.open_window)
+    app.start_deferred()
+    log.info("tracker app started (data dir %s, tray %s)", directory, tray_ok)
+    smoke = os.environ.get("TRACKER_APP_EXIT_AFTER_MS")  # smoke tests: quit after a while
+    if smoke:
+        QTimer.singleShot(int(smoke), qapp.quit)
+        QTimer.singleShot(0, lambda: print("tracker: event loop running", flush=True))
+    try:
+        return qapp.exec()
+    finally:
+        app.shutdown()
+        instance.release()

@@ -1,0 +1,124 @@
+"""The desktop app's outside hooks behind small interfaces, each with a Null fallback.
+
+- :class:`SyncPort`: sign-in and background sync (the sync engine, when there is one).
+- :class:`Autostart`: start at login (an XDG autostart entry on Linux; elsewhere a Null that says
+  what is missing). The backend is chosen at start-up by :func:`autostart_for_platform`.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import sys
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from ..service import Overview, Tracker
+
+
+class SyncPort(Protocol):
+    """Sign-in and background sync, as the app sees them.
+
+    ``state_text``, ``trigger``, ``start`` and ``stop`` are called on the GUI thread and never
+    block; ``sign_in`` runs on the executor (it talks to the server and the keyring).
+    """
+
+    available: bool
+
+    def state_text(self, ov: Overview | None, now: datetime) -> str: ...
+
+    def sign_in(self, t: Tracker, url: str, email: str, password: str) -> str: ...
+
+    def start(self, on_state: Callable[[str], None]) -> None: ...
+
+    def trigger(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+class NullSync:
+    """No sync engine: the app is complete offline, and says that it is not signed in."""
+
+    available = False
+
+    def state_text(self, ov: Overview | None, now: datetime) -> str:
+        return "Not signed in"
+
+    def sign_in(self, t: Tracker, url: str, email: str, password: str) -> str:
+        from ..errors import TrackerError
+
+        raise TrackerError("this version has no sync engine: your time is kept on this computer")
+
+    def start(self, on_state: Callable[[str], None]) -> None:
+        return None
+
+    def trigger(self) -> None:
+        return None
+
+    def stop(self) -> None:
+        return None
+
+
+class Autostart(Protocol):
+    available: bool
+    why_not: str
+
+    def enabled(self) -> bool: ...
+
+    def set_enabled(self, on: bool) -> None: ...
+
+
+class NullAutostart:
+    available = False
+
+    def __init__(self, why_not: str = "Start at login is not supported on this system yet") -> None:
+        self.why_not = why_not
+
+    def enabled(self) -> bool:
+        return False
+
+    def set_enabled(self, on: bool) -> None:
+        return None
+
+
+DESKTOP_ENTRY = """[Desktop Entry]
+Type=Application
+Name=Tracker
+Comment=Offline-first time tracker
+Exec={exec}
+Icon=tracker
+Terminal=false
+Categories=Office;Utility;
+X-GNOME-Autostart-enabled=true
+"""
+
+
+class XdgAutostart:
+    """``$XDG_CONFIG_HOME/autostart/tracker.desktop`` (freedesktop.org autostart spec)."""
+
+    available = True
+    why_not = ""
+
+    def __init__(self, config_home: Path, command: list[str]) -> None:
+        self.path = config_home / "autostart" / "tracker.desktop"
+        self.command = command
+
+    def enabled(self) -> bool:
+        return self.path.exists()
+
+    def set_enabled(self, on: bool) -> None:
+        if on:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.path.write_text(DESKTOP_ENTRY.format(exec=shlex.join(self.command)))
+        else:
+            self.path.unlink(missing_ok=True)
+
+
+def autostart_for_platform() -> Autostart:
+    if sys.platform.startswith("linux") or "bsd" in sys.platform:
+        home = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+        return XdgAutostart(Path(home), [sys.executable, "-m", "tracker"])
+    return NullAutostart(f"Start at login is not available on {sys.platform} yet")

@@ -1,0 +1,104 @@
+"""The tray icon and its menu, rebuilt from the controller's state each time it opens."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QMenu, QSystemTrayIcon
+
+from ..timeparse import hms
+from .controller import Controller
+from .icons import tracker_icon
+
+
+class Tray(QObject):
+    open_requested = Signal()
+    add_time_requested = Signal()
+    sign_in_requested = Signal()
+    quit_requested = Signal()
+
+    def __init__(self, controller: Controller, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        self.menu = QMenu()
+        self.menu.aboutToShow.connect(self.rebuild)
+        self.icon = QSystemTrayIcon(tracker_icon(False), self)
+        self.icon.setContextMenu(self.menu)
+        self.icon.activated.connect(self._activated)
+        self._running: bool | None = None
+        controller.changed.connect(lambda _ov: self.update_icon())
+        controller.sync_changed.connect(lambda _s: self.update_icon())
+        self.update_icon()
+        self.rebuild()
+
+    def show(self) -> None:
+        self.icon.show()
+
+    def hide(self) -> None:
+        self.icon.hide()
+
+    def headline(self) -> str:
+        r = self.controller.running
+        if r is None:
+            return "Tracker: nothing running"
+        return f"● {r.project_name} / {r.task_title}   {hms(self.controller.elapsed())}"
+
+    def update_icon(self) -> None:
+        running = self.controller.running is not None
+        if running != self._running:
+            self._running = running
+            self.icon.setIcon(tracker_icon(running))
+        self.icon.setToolTip(self.headline())
+
+    def _activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
+        if reason == QSystemTrayIcon.ActivationReason.Trigger:
+            self.open_requested.emit()
+
+    def rebuild(self) -> None:
+        """The menu from state: what runs, Start/Stop, recent tasks, add, open, sync, quit."""
+        c = self.controller
+        ov = c.overview
+        m = self.menu
+        m.clear()
+        head = m.addAction(self.headline())
+        head.setEnabled(False)
+        head.setObjectName("headline")
+        m.addSeparator()
+        r = c.running
+        if r is not None:
+            self.toggle = m.addAction("Stop")
+            self.toggle.triggered.connect(c.stop)
+        elif ov and ov.recent:
+            last = ov.recent[0]
+            self.toggle = m.addAction(f"Start {last.project_name} / {last.title}")
+            self.toggle.triggered.connect(lambda _=False, t=last.id: c.start(t))
+        else:
+            self.toggle = m.addAction("Start (open Tracker to pick a task)")
+            self.toggle.triggered.connect(self.open_requested.emit)
+        self.toggle.setShortcut("Ctrl+Shift+S")
+        self.toggle.setObjectName("toggle")
+        recent = [t for t in (ov.recent if ov else []) if not r or t.id != r.task_id]
+        self.recent_actions: list[QAction] = []
+        if recent:
+            sub = m.addMenu("Switch to" if r else "Recent tasks")
+            for t in recent[:5]:
+                a = sub.addAction(f"{t.project_name} / {t.title}")
+                a.triggered.connect(lambda _=False, tid=t.id: c.start(tid))
+                self.recent_actions.append(a)
+        add = m.addAction("Add time…")
+        add.triggered.connect(self.add_time_requested.emit)
+        opener = m.addAction("Open Tracker")
+        opener.triggered.connect(self.open_requested.emit)
+        m.addSeparator()
+        state = c.sync_state()
+        self.sync_action = m.addAction(state if c.signed_in else f"{state} · Sign in…")
+        self.sync_action.triggered.connect(self.sign_in_requested.emit)
+        self.quit_action = m.addAction("Quit")
+        self.quit_action.triggered.connect(self.quit_requested.emit)
+
+    def action(self, text: str) -> QAction | None:
+        """The menu entry (or recent task) whose text starts with ``text`` (for tests)."""
+        for a in [*self.menu.actions(), *self.recent_actions]:
+            if a.text().startswith(text):
+                return a
+        return None

@@ -1,0 +1,468 @@
+"""The main window: the running timer, projects, task cards, totals and the Day view.
+
+It only lays out and forwards clicks to the controller; everything it shows comes from the
+controller's last :class:`~tracker.service.Overview`. One 1 Hz timer updates the running card and
+the header while the window is visible; nothing polls the database from here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from PySide6.QtCore import QDate, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDateEdit,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..model import Interval
+from ..timeparse import hms
+from .cards import TaskCard
+from .controller import Controller
+from .fmt import clock, hm
+
+if TYPE_CHECKING:  # the dialogs load when first opened, not at start-up
+    from .dialogs import EntryDialog, SplitDialog
+
+START_STOP = "Ctrl+Shift+S"
+NEW_ENTRY = "Ctrl+N"
+ALL_PROJECTS = ""
+MAX_CARDS = 60  # cards are widgets: a project with hundreds of tasks is searched, not drawn
+
+
+class MainWindow(QMainWindow):
+    quit_requested = Signal()
+    settings_requested = Signal()
+    sign_in_requested = Signal()
+
+    def __init__(
+        self, controller: Controller, tz: ZoneInfo, hide_on_close: bool = True, parent=None
+    ) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        self.tz = tz
+        self.hide_on_close = hide_on_close
+        self.cards: dict[str, TaskCard] = {}
+        self.project_id: str = ALL_PROJECTS
+        self.setWindowTitle("Tracker")
+        self.resize(980, 640)
+        # Dialogs are opened through this hook so tests can drive them without exec().
+        self.open_dialog: Callable[[object], object] = lambda d: d.exec()
+        self.confirm: Callable[[str], bool] = self._confirm
+
+        # header: what runs
+        self.notice = QLabel()
+        self.notice.setObjectName("notice")
+        self.notice.setWordWrap(True)
+        self.notice.hide()
+        self.running_label = QLabel("Nothing running")
+        self.running_label.setObjectName("running")
+        f = self.running_label.font()
+        f.setPointSizeF(f.pointSizeF() * 1.2)
+        self.running_label.setFont(f)
+        self.elapsed_label = QLabel()
+        self.elapsed_label.setObjectName("elapsed")
+        self.elapsed_label.setFont(f)
+        self.stop_button = QPushButton("Stop")
+        self.stop_button.clicked.connect(controller.toggle)
+        self.today_label = QLabel()
+        self.week_label = QLabel()
+        self.sync_label = QLabel()
+        self.sync_label.setObjectName("sync")
+        header = QHBoxLayout()
+        header.addWidget(self.running_label, 1)
+        header.addWidget(self.elapsed_label)
+        header.addWidget(self.stop_button)
+        header.addSpacing(16)
+        header.addWidget(self.today_label)
+        header.addWidget(self.week_label)
+
+        # left: projects and search
+        self.projects = QListWidget()
+        self.projects.setAccessibleName("Projects")
+        self.projects.currentItemChanged.connect(self._project_chosen)
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Search tasks…")
+        self.search.setClearButtonEnabled(True)
+        self.search.textChanged.connect(lambda _t: self._fill_cards())
+        left = QWidget()
+        lbox = QVBoxLayout(left)
+        lbox.setContentsMargins(0, 0, 0, 0)
+        lbox.addWidget(QLabel("Projects"))
+        lbox.addWidget(self.projects, 1)
+        lbox.addWidget(self.search)
+
+        # Tasks tab
+        self.project_title = QLabel()
+        self.project_title.setObjectName("projectTitle")
+        pf = self.project_title.font()
+        pf.setBold(True)
+        self.project_title.setFont(pf)
+        self.project_totals = QLabel()
+        self.cards_host = QWidget()
+        self.cards_grid = QGridLayout(self.cards_host)
+        self.cards_grid.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(self.cards_host)
+        tasks_tab = QWidget()
+        tbox = QVBoxLayout(tasks_tab)
+        ptop = QHBoxLayout()
+        ptop.addWidget(self.project_title, 1)
+        ptop.addWidget(self.project_totals)
+        tbox.addLayout(ptop)
+        tbox.addWidget(scroll, 1)
+
+        # Day tab
+        self.day_edit = QDateEdit()
+        self.day_edit.setCalendarPopup(True)
+        self.day_edit.setDisplayFormat("ddd yyyy-MM-dd")
+        today = controller.clock.now().astimezone(tz).date()
+        self.day_edit.setDate(QDate(today.year, today.month, today.day))
+        self.day_edit.dateChanged.connect(self._day_chosen)
+        self.day_total = QLabel()
+        self.entries = QTableWidget(0, 6)
+        self.entries.setHorizontalHeaderLabels(["Start", "End", "Duration", "Task", "Note", "Sync"])
+        self.entries.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.entries.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.entries.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.entries.verticalHeader().hide()
+        self.entries.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        self.entries.doubleClicked.connect(lambda _i: self.edit_selected())
+        self.add_button = QPushButton("Add time…")
+        self.edit_button = QPushButton("Edit…")
+        self.split_button = QPushButton("Split…")
+        self.delete_button = QPushButton("Delete")
+        self.add_button.clicked.connect(lambda: self.add_time())
+        self.edit_button.clicked.connect(self.edit_selected)
+        self.split_button.clicked.connect(self.split_selected)
+        self.delete_button.clicked.connect(self.delete_selected)
+        day_tab = QWidget()
+        dbox = QVBoxLayout(day_tab)
+        drow = QHBoxLayout()
+        drow.addWidget(self.day_edit)
+        drow.addWidget(self.day_total, 1)
+        for b in (self.add_button, self.edit_button, self.split_button, self.delete_button):
+            drow.addWidget(b)
+        dbox.addLayout(drow)
+        dbox.addWidget(self.entries, 1)
+
+        self.tabs = QTabWidget()
+        self.tabs.addTab(tasks_tab, "&Tasks")
+        self.tabs.addTab(day_tab, "&Day")
+        split = QSplitter()
+        split.addWidget(left)
+        split.addWidget(self.tabs)
+        split.setStretchFactor(1, 1)
+        split.setSizes([220, 760])
+        central = QWidget()
+        cbox = QVBoxLayout(central)
+        cbox.addWidget(self.notice)
+        cbox.addLayout(header)
+        cbox.addWidget(split, 1)
+        self.setCentralWidget(central)
+        self.statusBar().addPermanentWidget(self.sync_label)
+
+        self._actions()
+        self.tick = QTimer(self)
+        self.tick.setInterval(1000)
+        self.tick.timeout.connect(self.update_elapsed)
+        controller.changed.connect(self.show_overview)
+        controller.failed.connect(self.show_error)
+        controller.notice.connect(lambda m: self.statusBar().showMessage(m, 5000))
+        controller.sync_changed.connect(lambda _s: self._show_sync())
+        if controller.overview is not None:
+            self.show_overview(controller.overview)
+
+    def _actions(self) -> None:
+        def act(text: str, keys: str, slot: Callable[[], None]) -> QAction:
+            a = QAction(text, self)
+            a.setShortcut(QKeySequence(keys))
+            a.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+            a.triggered.connect(slot)
+            self.addAction(a)
+            return a
+
+        self.toggle_action = act("Start/Stop", START_STOP, self.controller.toggle)
+        self.new_entry_action = act("Add time…", NEW_ENTRY, lambda: self.add_time())
+        self.find_action = act("Find task", "Ctrl+F", self.search.setFocus)
+        self.settings_action = act("Settings…", "Ctrl+,", self.settings_requested.emit)
+        self.quit_action = act("Quit", "Ctrl+Q", self.quit_requested.emit)
+        menu = self.menuBar().addMenu("&Tracker")
+        for a in (self.toggle_action, self.new_entry_action, self.find_action):
+            menu.addAction(a)
+        menu.addSeparator()
+        self.sign_in_action = menu.addAction("Sign in…")
+        self.sign_in_action.triggered.connect(self.sign_in_requested.emit)
+        menu.addAction(self.settings_action)
+        menu.addSeparator()
+        menu.addAction(self.quit_action)
+
+    # -- showing state ------------------------------------------------------------------------
+
+    def show_notice(self, text: str) -> None:
+        self.notice.setText(text)
+        self.notice.setVisible(bool(text))
+
+    def show_error(self, text: str) -> None:
+        self.statusBar().showMessage(text, 10000)
+
+    def show_overview(self, ov) -> None:
+        self._fill_projects(ov)
+        self._fill_cards()
+        self._fill_entries(ov)
+        self.today_label.setText(f"Today {hm(ov.today_seconds)}")
+        self.week_label.setText(f"Week {hm(ov.week_seconds)}")
+        self._show_sync()
+        self.update_elapsed()
+        self._arm_tick()
+
+    def _show_sync(self) -> None:
+        self.sync_label.setText(self.controller.sync_state())
+
+    def _fill_projects(self, ov) -> None:
+        self.projects.blockSignals(True)
+        self.projects.clear()
+        overall = QListWidgetItem(f"All projects   {hm(ov.today_seconds)} · {hm(ov.week_seconds)}")
+        overall.setData(Qt.ItemDataRole.UserRole, ALL_PROJECTS)
+        self.projects.addItem(overall)
+        current = overall
+        for p in ov.projects:
+            today, week = ov.project_today.get(p.id, 0), ov.project_week.get(p.id, 0)
+            local = " (local)" if p.origin.value == "local" else ""
+            item = QListWidgetItem(f"{p.name}{local}   {hm(today)} · {hm(week)}")
+            item.setData(Qt.ItemDataRole.UserRole, p.id)
+            item.setToolTip(f"{p.name}: today {hm(today)}, this week {hm(week)}")
+            self.projects.addItem(item)
+            if p.id == self.project_id:
+                current = item
+        self.projects.setCurrentItem(current)
+        if current is overall:
+            self.project_id = ALL_PROJECTS
+        self.projects.blockSignals(False)
+
+    def _project_chosen(self, item: QListWidgetItem | None, _prev=None) -> None:
+        self.project_id = item.data(Qt.ItemDataRole.UserRole) if item else ALL_PROJECTS
+        self._fill_cards()
+
+    def _fill_cards(self) -> None:
+        ov = self.controller.overview
+        while self.cards_grid.count():
+            w = self.cards_grid.takeAt(0).widget()
+            if w is not None:
+                w.deleteLater()
+        self.cards.clear()
+        if ov is None:
+            return
+        needle = self.search.text().strip().casefold()
+        running = ov.running.task_id if ov.running else None
+        if self.project_id or needle:
+            tasks = [
+                t
+                for t in ov.tasks
+                if (not self.project_id or t.project_id == self.project_id)
+                and (not needle or needle in f"{t.project_name} {t.title}".casefold())
+            ]
+        else:  # "All projects": the running and the recent tasks, not every card there is
+            by_id = {t.id: t for t in ov.tasks}
+            ids = dict.fromkeys([*([running] if running else []), *(t.id for t in ov.recent)])
+            tasks = [by_id[i] for i in ids if i in by_id]
+        more = len(tasks) - MAX_CARDS
+        tasks = tasks[:MAX_CARDS]
+        for i, t in enumerate(tasks):
+            card = TaskCard(t, ov.task_total.get(t.id, 0), t.id == running)
+            card.toggled.connect(self._card_toggled)
+            card.status_chosen.connect(self.controller.set_task_status)
+            if not self.project_id:
+                card.title.setText(f"{t.title}\n{t.project_name}")
+            self.cards_grid.addWidget(card, i // 3, i % 3)
+            self.cards[t.id] = card
+        if self.project_id:
+            p = next((p for p in ov.projects if p.id == self.project_id), None)
+            name = p.name if p else ""
+            pid = self.project_id
+            self.project_title.setText(name)
+            self.project_totals.setText(
+                f"Today {hm(ov.project_today.get(pid, 0))} · Week "
+                f"{hm(ov.project_week.get(pid, 0))} · Total {hm(ov.project_total.get(pid, 0))}"
+            )
+        else:
+            self.project_title.setText("Search results" if needle else "Recent tasks")
+            self.project_totals.setText(
+                f"Today {hm(ov.today_seconds)} · Week {hm(ov.week_seconds)}"
+            )
+        if more > 0:
+            hint = QLabel(f"{more} more tasks: search to narrow them down")
+            self.cards_grid.addWidget(hint, (len(tasks) + 2) // 3, 0, 1, 3)
+        if not tasks:
+            if needle:
+                hint_text = "No tasks match"
+            elif not self.project_id and ov.tasks:
+                hint_text = "Recent tasks show here: pick a project on the left to start one"
+            else:
+                hint_text = "No tasks yet: `tracker task add PROJECT TITLE`"
+            self.cards_grid.addWidget(QLabel(hint_text), 0, 0)
+
+    def _card_toggled(self, task_id: str) -> None:
+        r = self.controller.running
+        if r is not None and r.task_id == task_id:
+            self.controller.stop()
+        else:
+            self.controller.start(task_id)
+
+    def _fill_entries(self, ov) -> None:
+        d = ov.day
+        self.day_edit.blockSignals(True)
+        self.day_edit.setDate(QDate(d.year, d.month, d.day))
+        self.day_edit.blockSignals(False)
+        self.entries.setRowCount(len(ov.entries))
+        total = 0
+        for row, e in enumerate(ov.entries):
+            secs = e.duration_seconds(ov.now)
+            total += secs
+            cells = [clock(e.started_at, self.tz), "running" if e.ended_at is None else
+                     clock(e.ended_at, self.tz), hms(secs), f"{e.project_name} / {e.task_title}",
+                     e.note, e.sync_state.value]  # fmt: skip
+            for col, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                item.setData(Qt.ItemDataRole.UserRole, e.id)
+                self.entries.setItem(row, col, item)
+        self.day_total.setText(f"{len(ov.entries)} entries · {hms(total)}")
+
+    def _arm_tick(self) -> None:
+        if self.controller.running is not None and self.isVisible():
+            if not self.tick.isActive():
+                self.tick.start()
+        else:
+            self.tick.stop()
+
+    def update_elapsed(self) -> None:
+        """The 1 Hz tick: the header and the running card only."""
+        ov = self.controller.overview
+        r = self.controller.running
+        self.stop_button.setText("Stop" if r else "Start")
+        if ov is None or r is None:
+            self.running_label.setText("Nothing running")
+            self.elapsed_label.setText("")
+            return
+        now = self.controller.clock.now()
+        elapsed = r.duration_seconds(now)
+        self.running_label.setText(f"● {r.task_title} · {r.project_name}")
+        self.elapsed_label.setText(hms(elapsed))
+        card = self.cards.get(r.task_id)
+        if card is not None:
+            # all-time total at the snapshot, plus what ran since
+            card.show_seconds(ov.task_total.get(r.task_id, 0) + max(0, elapsed - ov_elapsed(ov)))
+
+    # -- Day tab actions ----------------------------------------------------------------------
+
+    def _day_chosen(self, q: QDate) -> None:
+        self.controller.set_day(date(q.year(), q.month(), q.day()))
+
+    def selected_entry(self) -> Interval | None:
+        ov = self.controller.overview
+        rows = self.entries.selectionModel().selectedRows()
+        if ov is None or not rows:
+            return None
+        entry_id = self.entries.item(rows[0].row(), 0).data(Qt.ItemDataRole.UserRole)
+        return next((e for e in ov.entries if e.id == entry_id), None)
+
+    def add_time(self, task_id: str | None = None) -> EntryDialog:
+        from .dialogs import EntryDialog
+
+        ov = self.controller.overview
+        tasks = ov.tasks if ov else []
+        day = ov.day if ov else None
+        if task_id is None and ov and ov.recent:
+            task_id = ov.recent[0].id
+        d = EntryDialog(self.controller, self.tz, tasks, day=day, task_id=task_id, parent=self)
+        self.open_dialog(d)
+        return d
+
+    def edit_selected(self) -> EntryDialog | None:
+        from .dialogs import EntryDialog
+
+        e = self.selected_entry()
+        if e is None:
+            self.show_error("Select an entry first")
+            return None
+        ov = self.controller.overview
+        d = EntryDialog(self.controller, self.tz, ov.tasks if ov else [], entry=e, parent=self)
+        self.open_dialog(d)
+        return d
+
+    def split_selected(self) -> SplitDialog | None:
+        from .dialogs import SplitDialog
+
+        e = self.selected_entry()
+        if e is None:
+            self.show_error("Select an entry first")
+            return None
+        d = SplitDialog(e, self.tz, self.controller.clock.now(), parent=self)
+        d.accepted.connect(lambda: self.controller.split_entry(e.id, d.instant()))
+        self.open_dialog(d)
+        return d
+
+    def delete_selected(self) -> None:
+        e = self.selected_entry()
+        if e is None:
+            self.show_error("Select an entry first")
+            return
+        span = f"{clock(e.started_at, self.tz)}–{clock(e.ended_at, self.tz) or 'now'}"
+        if self.confirm(f"Delete {e.task_title}, {span}?"):
+            self.controller.delete_entry(e.id)
+
+    def _confirm(self, text: str) -> bool:
+        answer = QMessageBox.question(self, "Delete entry", text)
+        return answer == QMessageBox.StandardButton.Yes
+
+    # -- window life --------------------------------------------------------------------------
+
+    def bring_forward(self) -> None:
+        self.show()
+        self.setWindowState(self.windowState() & ~Qt.WindowState.WindowMinimized)
+        self.raise_()
+        self.activateWindow()
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self.update_elapsed()
+        self._arm_tick()
+
+    def hideEvent(self, event) -> None:
+        super().hideEvent(event)
+        self.tick.stop()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.hide_on_close:
+            event.ignore()
+            self.hide()
+        else:
+            event.accept()
+            self.quit_requested.emit()
+
+
+def ov_elapsed(ov) -> int:
+    """How long the running entry had run when the overview was read."""
+    return ov.running.duration_seconds(ov.now) if ov.running else 0
