@@ -1,16 +1,19 @@
 """The companion server under load: HTTP ingest, ``/totals`` against raw SQL, peak RSS.
 
 1. Ingest through HTTP: ``tracker-server serve`` (uvicorn, one worker) on a loopback port,
-   SQLite (or ``--database-url``), batches of 500 intervals from a keep-alive ``httpx.Client``,
-   round-robin over ``--users`` members (each a non-overlapping timeline, like a team's
-   history). Figure: intervals/s. Baseline in the same run: raw ``sqlite3`` ``executemany`` of
-   the same rows (the server's own table, made by the same migrations) into a fresh file,
-   (a) one transaction per 500 rows, as the server commits, and (b) everything in one
-   transaction. Target: server ≥ 0.25 × raw.
+   SQLite (or ``--database-url``), batches of 500 intervals from a keep-alive
+   ``requests.Session``, round-robin over ``--users`` members (each a non-overlapping timeline,
+   like a team's history). Ids are UUIDv7 stamped at each interval's start, as the desktop makes
+   them (``--uuid4`` for random ids). Figure: intervals/s. Baseline in the same run: raw
+   ``sqlite3`` ``executemany`` of the same rows (the server's own table, made by the same
+   migrations) into a fresh file, (a) one transaction per 500 rows, as the server commits, and
+   (b) everything in one transaction. Target: server ≥ 0.25 × raw.
 2. ``GET /totals?group_by=task`` and ``group_by=task,day`` (tz Europe/Berlin) over all the data
    against a hand-written SQL ``GROUP BY`` on the same database (median of ``--repeat``).
-   Target: ≤ 1.5× the raw query. The task×day reference groups by UTC day of the start
-   (``started_at / 86400``), which is cheaper than the real local-day split.
+   Target: ≤ 1.5× the raw query. The task×day reference groups by the start's day at a fixed
+   UTC+1 offset (``(started_at + 3600) / 86400``), cheaper than the real local-day split (DST,
+   intervals across midnight counted on both days). Raw queries run with the database's
+   defaults.
 3. Peak RSS (VmHWM) of the server process after the ingest and the totals.
 
     .venv/bin/python benchmarks/server_ingest.py                  # 1M intervals, SQLite
@@ -35,7 +38,7 @@ import time
 import uuid
 from pathlib import Path
 
-import httpx
+import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent / "tracker-server"
@@ -57,7 +60,14 @@ def _cli(*args: str, env: dict) -> str:
     return r.stdout
 
 
-def make_rows(n: int, users: int, task_ids: list[str]) -> list[list[dict]]:
+def uuid7_at(ts: int, rng: random.Random) -> str:
+    """A UUIDv7 (RFC 9562) for the instant ``ts``, as the desktop makes when an interval starts."""
+    ms = ts * 1000 + rng.randrange(1000)
+    value = (ms << 80) | (0x7 << 76) | (rng.getrandbits(12) << 64) | (0b10 << 62)
+    return str(uuid.UUID(int=value | rng.getrandbits(62)))
+
+
+def make_rows(n: int, users: int, task_ids: list[str], v4: bool = False) -> list[list[dict]]:
     """Per user, a time-ordered list of finished intervals (5-55 min, gaps ≥ 60 s)."""
     rng = random.Random(SEED)
     per_user = [[] for _ in range(users)]
@@ -70,7 +80,9 @@ def make_rows(n: int, users: int, task_ids: list[str]) -> list[list[dict]]:
         cursors[u] = s + dur + 60 + int(rng.expovariate(1 / 900))
         per_user[u].append(
             {
-                "id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+                "id": str(uuid.UUID(int=rng.getrandbits(128), version=4))
+                if v4
+                else uuid7_at(s, rng),
                 "task_id": task_ids[min(int(rng.paretovariate(1.2)) - 1, len(task_ids) - 1)],
                 "started_at": s,
                 "ended_at": s + dur,
@@ -149,6 +161,18 @@ def raw_sqlite(rows: list[tuple], batch: int | None, workdir: Path) -> float:
     return len(rows) / elapsed
 
 
+class _Session(requests.Session):
+    """A keep-alive ``requests`` session with a base URL."""
+
+    def __init__(self, base: str) -> None:
+        super().__init__()
+        self.base = base
+
+    def request(self, method, url, *args, **kwargs):  # type: ignore[override]
+        kwargs.setdefault("timeout", 120)
+        return super().request(method, self.base + url, *args, **kwargs)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--rows", type=int, default=1_000_000)
@@ -157,6 +181,7 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--database-url", help="default: SQLite in a temporary data dir")
     ap.add_argument("--keep", action="store_true")
+    ap.add_argument("--uuid4", action="store_true", help="random ids instead of UUIDv7")
     args = ap.parse_args()
     n = 100_000 if args.quick else args.rows
     workdir = Path(tempfile.mkdtemp(prefix="tracker-server-bench-"))
@@ -189,13 +214,13 @@ def main() -> None:
         deadline = time.monotonic() + 30
         while True:
             try:
-                if httpx.get(base + "/healthz", timeout=1).status_code == 200:
+                if requests.get(base + "/healthz", timeout=1).status_code == 200:
                     break
-            except httpx.TransportError:
+            except requests.ConnectionError:
                 time.sleep(0.1)
             if time.monotonic() > deadline:
                 sys.exit("the server did not start")
-        http = httpx.Client(base_url=base + "/api/v1", timeout=120)
+        http = _Session(base + "/api/v1")
         tok = http.post(
             "/auth/token",
             json={"email": "admin@bench", "password": PASSWORD, "device_name": "bench"},
@@ -219,7 +244,7 @@ def main() -> None:
             ).json()["token"]
             members.append((uid, {"Authorization": f"Bearer {t}"}))
         print(f"generating {n:,} intervals for {args.users} members ...", flush=True)
-        per_user = make_rows(n, args.users, task_ids)
+        per_user = make_rows(n, args.users, task_ids, args.uuid4)
         batches = []
         for u, rows in enumerate(per_user):
             for i in range(0, len(rows), BATCH):
@@ -239,7 +264,7 @@ def main() -> None:
             u, body = batches[k]
             r = http.post(
                 "/intervals/batch",
-                content=body,
+                data=body,
                 headers={**members[u][1], "Content-Type": "application/json"},
             )
             r.raise_for_status()
@@ -279,7 +304,8 @@ def main() -> None:
     raw_sql = {
         "task": "SELECT task_id, SUM(ended_at - started_at) FROM intervals "
         "WHERE NOT deleted GROUP BY task_id",
-        "task x day": "SELECT task_id, started_at / 86400 AS d, SUM(ended_at - started_at) "
+        "task x day": "SELECT task_id, (started_at + 3600) / 86400 AS d, "
+        "SUM(ended_at - started_at) "
         "FROM intervals WHERE NOT deleted GROUP BY task_id, d",
     }
     raw = {}
