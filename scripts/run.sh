@@ -84,7 +84,7 @@ PY
     cat <<MSG
 
   Tracker server at $URL — first start, demo data created. These passwords are shown once:
-    admin   $ADMIN   $ADMIN_PW     (web: $URL/dashboard)
+    admin   $ADMIN   $ADMIN_PW
     member  $MEMBER    $MEMBER_PW
   (reset one with: $BIN/tracker-server set-password --email EMAIL)
 
