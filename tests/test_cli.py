@@ -226,6 +226,13 @@ def test_no_subcommand_starts_the_tray_app(cli):
     assert "tracker: event loop running" in r.out
 
 
+def test_no_subcommand_without_a_display_says_so_in_one_line(cli):
+    for var in ("QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY"):
+        cli.env.pop(var, None)
+    r = cli.fails()
+    assert "no display" in r.err
+
+
 def test_python_dash_m_and_console_script_agree(cli, tmp_path):
     import shutil
     import subprocess

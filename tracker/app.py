@@ -19,6 +19,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
 from .clock import Clock, SystemClock
+from .errors import StoreError
 from .ui.controller import Controller
 from .ui.executor import Bridge, DbThreadExecutor, Executor
 from .ui.icons import tracker_icon
@@ -186,7 +187,13 @@ def main(data_dir_override: str | None = None) -> int:
     qapp.setQuitOnLastWindowClosed(False)
 
     directory = data_dir(data_dir_override)
-    directory.mkdir(parents=True, exist_ok=True)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreError(
+            f"cannot create the data directory {directory}: {exc.strerror or exc}; "
+            "choose another with --data-dir or TRACKER_DATA_DIR"
+        ) from None
     instance = SingleInstance(server_name(str(Path(directory).resolve())))
     if not instance.claim():
         print("tracker: already running; brought its window forward", file=sys.stderr)

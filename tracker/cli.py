@@ -213,6 +213,11 @@ def run(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     as_json = getattr(args, "json", False)
     if args.command is None:
+        if _no_display():
+            raise TrackerError(
+                "no display: the tray app needs a graphical session (DISPLAY or "
+                "WAYLAND_DISPLAY is unset); the `tracker` commands work in any terminal"
+            )
         from .app import main as app_main  # the GUI is imported only here (lazily)
 
         return app_main(getattr(args, "data_dir", None))
@@ -229,6 +234,13 @@ def run(argv: Sequence[str] | None = None) -> int:
         return _dispatch(svc, args, Out(as_json, tz))
     finally:
         store.close()
+
+
+def _no_display() -> bool:
+    """True on Linux/BSD when Qt would find no screen (it would abort the process)."""
+    if sys.platform in ("win32", "darwin") or os.environ.get("QT_QPA_PLATFORM"):
+        return False
+    return not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
 def _dispatch(svc: Any, args: argparse.Namespace, out: Out) -> int:
