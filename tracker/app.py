@@ -28,6 +28,10 @@ from .ui.recovery import Interrupted
 from .ui.tray import Tray
 
 if TYPE_CHECKING:
+    from .capture.away import AwayPeriod
+    from .capture.backends import Backends
+    from .ui.away import AwayDialog
+    from .ui.capture import CaptureController
     from .ui.dialogs import EntryDialog, RecoveryDialog
     from .ui.window import MainWindow
 
@@ -49,8 +53,11 @@ class TrackerApp:
         tz: ZoneInfo,
         autostart: Autostart,
         quit_app: Callable[[], None],
+        capture: CaptureController | None = None,
     ) -> None:
         self.controller = controller
+        self.capture = capture
+        self.away_dialog: AwayDialog | None = None
         self.tray = tray
         self.executor = executor
         self.tz = tz
@@ -60,6 +67,9 @@ class TrackerApp:
         self._window: MainWindow | None = None
         controller.interrupted.connect(self.ask_interrupted)
         controller.failed.connect(self._failed)
+        if capture is not None:
+            capture.away.connect(self.ask_away)
+            capture.status.connect(controller.notice.emit)
         if tray is not None:
             tray.open_requested.connect(self.open_window)
             tray.add_time_requested.connect(self.add_time)
@@ -75,6 +85,13 @@ class TrackerApp:
             w.quit_requested.connect(self.quit_app)
             w.settings_requested.connect(self.settings)
             w.sign_in_requested.connect(self.sign_in)
+            if self.capture is not None:
+                from .ui.capture_views import ActivityTab, ScreenshotsTab
+
+                w.activity_tab = ActivityTab(self.controller, self.capture, self.tz)
+                w.screenshots_tab = ScreenshotsTab(self.controller, self.capture, self.tz)
+                w.tabs.addTab(w.activity_tab, "&Activity")
+                w.tabs.addTab(w.screenshots_tab, "Scr&eenshots")
             self._window = w
         return self._window
 
@@ -88,6 +105,8 @@ class TrackerApp:
         self.controller.refresh()
         self.controller.check_recovery()
         self.controller.start_background()
+        if self.capture is not None:
+            self.capture.start()
         self._show()
 
     def start_deferred(self) -> None:
@@ -97,6 +116,8 @@ class TrackerApp:
         QTimer.singleShot(0, self.controller.refresh)
         QTimer.singleShot(0, self.controller.check_recovery)
         QTimer.singleShot(0, self.controller.start_background)
+        if self.capture is not None:
+            QTimer.singleShot(0, self.capture.start)
 
     def _show(self) -> None:
         if self.tray is None:
@@ -128,6 +149,41 @@ class TrackerApp:
             self.dialogs.remove(d)
         self.controller.resolve_interrupted(d.choice or "end", d.at or d.last_alive)
 
+    def ask_away(self, period: AwayPeriod) -> AwayDialog:
+        """One modal Away dialog; periods that come while it is open queue up in it."""
+        if self.away_dialog is not None and self.away_dialog.isVisible():
+            self.away_dialog.add(period)
+            return self.away_dialog
+        from .ui.away import AwayDialog
+
+        ov = self.controller.overview
+
+        def title_of(p: AwayPeriod) -> str:
+            cur = self.controller.overview
+            r = cur.running if cur else None
+            if r is not None and r.id == p.interval_id:
+                return r.task_title
+            e = next((e for e in (cur.entries if cur else []) if e.id == p.interval_id), None)
+            return e.task_title if e else "your timer"
+
+        d = AwayDialog(self.tz, ov.tasks if ov else [], title_of)
+        d.answered.connect(self._away_answered)
+        d.finished.connect(lambda _r: self._away_closed(d))
+        self.away_dialog = d
+        d.add(period)
+        d.open()
+        d.raise_()
+        d.activateWindow()
+        return d
+
+    def _away_answered(self, period: AwayPeriod, choice: str, task_id: str | None) -> None:
+        if self.capture is not None:
+            self.capture.resolve(period, choice, task_id)
+
+    def _away_closed(self, d: AwayDialog) -> None:
+        if self.away_dialog is d:
+            self.away_dialog = None
+
     def add_time(self) -> EntryDialog:
         return self.window.add_time()
 
@@ -151,6 +207,8 @@ class TrackerApp:
         self.window.open_dialog(d)
 
     def shutdown(self) -> None:
+        if self.capture is not None:
+            self.capture.shutdown()  # the open slot is stored before the executor ends
         self.controller.stop_background()
         if self.tray is not None:
             self.tray.hide()
@@ -165,11 +223,20 @@ def build(
     sync: SyncPort | None = None,
     autostart: Autostart | None = None,
     quit_app=None,
+    capture: Backends | None = None,
+    make_id: Callable[[], str] | None = None,
 ) -> TrackerApp:
+    """``capture``: the capture backends chosen at start-up (None: no capture at all)."""
     controller = Controller(executor, clock, sync or NullSync())
     tray = Tray(controller) if tray_available else None
+    cap = None
+    if capture is not None:
+        from .ids import new_id
+        from .ui.capture import CaptureController
+
+        cap = CaptureController(controller, executor, capture, make_id or new_id)
     return TrackerApp(controller, tray, executor, tz, autostart or autostart_for_platform(),
-                      quit_app or QApplication.quit)  # fmt: skip
+                      quit_app or QApplication.quit, cap)  # fmt: skip
 
 
 def main(data_dir_override: str | None = None) -> int:
@@ -218,7 +285,10 @@ def main(data_dir_override: str | None = None) -> int:
         return 60.0 * (ov.sync_minutes if ov else 5)
 
     sync = engine_sync(directory, tz, bridge, sync_minutes)
-    app = build(executor, clock, tz, tray_available=tray_ok, sync=sync)
+    from .capture.backends import choose
+
+    backends = choose()  # the OS hooks, chosen once at start-up; Null ones say why not
+    app = build(executor, clock, tz, tray_available=tray_ok, sync=sync, capture=backends)
     if sync is not None:
         QTimer.singleShot(0, app.controller.start_sync)
     instance.raise_requested.connect(app.open_window)

@@ -12,7 +12,7 @@ import json
 import os
 import sys
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, NoReturn
 from zoneinfo import ZoneInfo
@@ -138,12 +138,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--email", required=True)
     cmd("logout", "revoke this device's sign-in on the server and forget it here")
     cmd("sync", "push local changes and pull the server's, once")
+    p = cmd("copy-conflict", "copy your refused change of a locked entry as a new entry")
+    p.add_argument("id", help="the entry `tracker sync` reported as locked")
+    p.add_argument("--from", dest="start", metavar="T", help="start of the copy (default: yours)")
+    p.add_argument("--to", dest="end", metavar="T", help="end of the copy (default: same length)")
 
     p = cmd("export", "export entries as CSV or JSON")
     p.add_argument("--format", choices=["csv", "json"], required=True)
     p.add_argument("--from", dest="from_day", metavar="DATE")
     p.add_argument("--to", dest="to_day", metavar="DATE")
     p.add_argument("-o", "--output", metavar="FILE")
+
+    p = cmd("activity", "activity per 10-minute slot (active seconds, %, event counts)")
+    p.add_argument("--date", metavar="YYYY-MM-DD", help="the local day (default today)")
+    shots = cmd("screenshots", "the screenshots kept on this computer")
+    ssub = shots.add_subparsers(dest="action", metavar="ACTION", parser_class=_Parser)
+    ssub.required = True
+    p = cmd("list", "list screenshots and when each leaves the machine", ssub)
+    p.add_argument("--date", metavar="YYYY-MM-DD", help="only this local day")
+    p = cmd("delete", "delete a screenshot (on the server too once uploaded)", ssub)
+    p.add_argument("id")
     return parser
 
 
@@ -465,6 +479,10 @@ def _dispatch(svc: Any, args: argparse.Namespace, out: Out) -> int:
             out.line(f"{hms(sum(r.seconds for r in rows)):>12}  Total")
     elif c in ("login", "logout", "sync"):
         return _sync_command(svc, args, out)
+    elif c == "copy-conflict":
+        return _copy_conflict(svc, args, out)
+    elif c in ("activity", "screenshots"):
+        return _capture_command(svc, args, out)
     elif c == "export":
         lo, hi = _days(args)
         entries = svc.log(lo, hi)
@@ -515,6 +533,9 @@ def _sync_command(svc: Any, args: argparse.Namespace, out: Out) -> int:
             how = "revoked on the server" if revoked else "server unreachable: not revoked there"
             out.line(f"Signed out of {url} ({how}); the token is gone from this device")
         return 0
+    from .sync.transport import import_requests
+
+    import_requests(detect_charset=False)  # this process only decodes JSON (saves ~10 ms)
     report = session.sync_once(store, svc.tz)
     from .store import sync_state
 
@@ -539,6 +560,112 @@ def _sync_command(svc: Any, args: argparse.Namespace, out: Out) -> int:
         out.line(f"{st}: {i}  {d or ''}".rstrip())
     extra = "".join(f", {n} {k}" for k, n in sorted(report.problems.items()))
     out.line(f"Synced: {report.pending} pending{extra}; last sync {report.last_success}")
+    return 0
+
+
+def _copy_conflict(svc: Any, args: argparse.Namespace, out: Out) -> int:
+    """server-spec §6.8: the server won on a locked entry; offer the user's values as a new one."""
+    from .store import sync_state
+
+    tz = svc.tz
+    svc.entry(args.id)  # an unknown id is refused with the usual line
+    mine = sync_state.locked_local_copy(svc.store, args.id)
+    if mine is None:
+        raise InvalidInput(
+            f"entry {args.id} has no refused change to copy (only entries `tracker sync` "
+            "reported as locked have one)"
+        )
+    if mine.deleted:
+        raise InvalidInput("your refused change was a deletion: there is nothing to copy")
+    if mine.ended_at is None:
+        raise InvalidInput("your refused change was a running timer: start a new timer instead")
+    start = datetime.fromtimestamp(mine.started_at, UTC)
+    end = datetime.fromtimestamp(mine.ended_at, UTC)
+    day = start.astimezone(tz).date()
+    new_start = _on_day(args.start, tz, day) or start
+    new_end = _on_day(args.end, tz, new_start.astimezone(tz).date())
+    if new_end is None:
+        new_end = new_start + (end - start)
+    e = svc.add(mine.task_id, new_start, new_end, note=mine.note)
+    with svc.store.transaction():
+        sync_state.locked_copied(svc.store, args.id)
+    e = svc.store.get_interval(e.id) or e  # with its sync state
+    if out.json:
+        out.data(out.entry(e, svc.clock.now()))
+    else:
+        out.line(f"Copied as a new entry {out.span(e)} {e.project_name}/{e.task_title} "
+                 "(pushed at the next sync)")  # fmt: skip
+        out.line(e.id)
+    return 0
+
+
+def _capture_command(svc: Any, args: argparse.Namespace, out: Out) -> int:
+    """`tracker activity` and `tracker screenshots list|delete` (issue 6)."""
+    tz = svc.tz
+    if args.command == "activity":
+        day = parse_date(args.date) if args.date else None
+        rows = svc.activity(day)
+        if out.json:
+            out.data([
+                {"id": r.slot.id, "interval_id": r.slot.interval_id,
+                 "slot_start": rfc3339_local(datetime.fromtimestamp(r.slot.slot_start, UTC), tz),
+                 "slot_seconds": r.slot.slot_seconds, "active_seconds": r.slot.active_seconds,
+                 "percent": r.slot.percent, "keyboard_events": r.slot.keyboard_events,
+                 "mouse_events": r.slot.mouse_events, "task": r.task_title,
+                 "project": r.project_name}
+                for r in rows
+            ])  # fmt: skip
+            return 0
+        if not rows:
+            out.line("No activity recorded that day (the app records it while a timer runs)")
+            return 0
+        out.line(f"{'slot':<6} {'active':>7} {'of':>6} {'%':>4} {'keys':>6} {'mouse':>6}  task")
+        for r in rows:
+            s = r.slot
+            at = datetime.fromtimestamp(s.slot_start, UTC).astimezone(tz)
+            out.line(f"{at:%H:%M}  {hms(s.active_seconds)[-5:]:>7} {hms(s.slot_seconds)[-5:]:>6} "
+                     f"{s.percent:>3}% {s.keyboard_events:>6} {s.mouse_events:>6}  "
+                     f"{r.project_name} / {r.task_title}")  # fmt: skip
+        return 0
+    if args.action == "delete":
+        shot = svc.delete_screenshot(args.id)
+        if out.json:
+            out.data({"id": shot.id, "deleted": True, "uploaded": shot.uploaded})
+        else:
+            where = " (the server copy is deleted at the next sync)" if shot.uploaded else ""
+            out.line(f"Deleted screenshot{where}\n{shot.id}")
+        return 0
+    day = parse_date(args.date) if args.date else None
+    shots = svc.screenshots(day)
+    review = int(svc.config_get("screenshots.review_minutes"))
+    now = svc.clock.now()
+    if out.json:
+        out.data([
+            {"id": s.id, "interval_id": s.interval_id, "taken_at": rfc3339_local(s.taken_at, tz),
+             "monitor": s.monitor, "width": s.width, "height": s.height, "bytes": s.bytes,
+             "sha256": s.sha256, "blurred": s.blurred, "uploaded": s.uploaded,
+             "leaves_at": rfc3339_local(svc.review_ends(s, review), tz), "path": str(s.path),
+             "task": s.task_title, "project": s.project_name}
+            for s in shots
+        ])  # fmt: skip
+        return 0
+    if not shots:
+        out.line("No screenshots (they are off unless a project switches them on)")
+        return 0
+    for s in shots:
+        leaves = svc.review_ends(s, review)
+        if s.uploaded:
+            state = "uploaded"
+        elif s.project_origin == "local":
+            state = "stays on this computer (local project)"
+        elif leaves <= now:
+            state = "waiting for the next sync"
+        else:
+            state = f"leaves the machine at {leaves.astimezone(tz):%H:%M}"
+        blur = " blurred" if s.blurred else ""
+        taken = f"{s.taken_at.astimezone(tz):%Y-%m-%d %H:%M}"
+        out.line(f"{s.id}  {taken}  {s.width}x{s.height}{blur}  {s.bytes // 1024} KiB  "
+                 f"{s.project_name} / {s.task_title}  {state}")  # fmt: skip
     return 0
 
 

@@ -87,6 +87,22 @@ class ServerProc:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    @property
+    def kind(self) -> str:
+        return "sqlite" if self.database_url.startswith("sqlite") else "postgresql"
+
+    def sql(self, statement: str, **params: Any) -> Any:
+        """Run one SQL statement on the server's database (SQLite or PostgreSQL) directly."""
+        from sqlalchemy import create_engine, text
+
+        engine = create_engine(self.database_url)
+        try:
+            with engine.begin() as conn:
+                r = conn.execute(text(statement), params)
+                return r.fetchall() if r.returns_rows else None
+        finally:
+            engine.dispose()
+
 
 class Http:
     def __init__(self, base: str, token: str) -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 from syncutil import Http, Team, free_port, local_entries, server_intervals, server_live, sign_in
 
 
@@ -146,10 +144,8 @@ def test_locked_entry_server_wins(device, team: Team, server):
              "--to", "2026-11-02T10:00:00+01:00", "--note", "orig", "--json").json()  # fmt: skip
     a.ok("sync")
     # Close the period on the server (the period lock of server-spec 6.2).
-    db = sqlite3.connect(server.database_url.removeprefix("sqlite:///"))
-    with db:
-        old = db.execute("SELECT lock_before FROM workspace").fetchone()[0]
-        db.execute("UPDATE workspace SET lock_before = ?", [1_795_000_000])  # 2026-11-18
+    ((old,),) = server.sql("SELECT lock_before FROM workspace")
+    server.sql("UPDATE workspace SET lock_before = :v", v=1_795_000_000)  # 2026-11-18
     try:
         a.ok("edit", e["id"], "--note", "too late")
         r = a.ok("sync", "--json").json()
@@ -158,7 +154,22 @@ def test_locked_entry_server_wins(device, team: Team, server):
         (got,) = a.ok("log", "--json").json()
         assert got["note"] == "orig" and got["sync_state"] == "conflict"
         assert a.ok("status", "--json").json()["pending_sync"] == 0
+
+        # "Copy as a new entry": the refused values come back as a new entry (placed elsewhere:
+        # on the same hours it would overlap the locked one).
+        r = a.run("copy-conflict", e["id"])
+        assert r.code == 1 and "overlap" in r.err and len(r.err.strip().splitlines()) == 1
+        copy = a.ok("copy-conflict", e["id"], "--from", "2026-11-19T14:00:00+01:00",
+                    "--json").json()  # fmt: skip
+        assert copy["id"] != e["id"] and copy["note"] == "too late"
+        assert copy["duration_seconds"] == 3600 and copy["sync_state"] == "pending"
+        assert copy["task_id"] == e["task_id"]
+        r = a.ok("sync", "--json").json()
+        assert r["pushed"]["accepted"] == 1 and r["pending"] == 0 and r["conflict"] == 0
+        states = {x["id"]: (x["sync_state"], x["note"]) for x in a.ok("log", "--json").json()}
+        assert states == {e["id"]: ("synced", "orig"), copy["id"]: ("synced", "too late")}
+        assert server_live(sign_in(server.url, team.email))[copy["id"]][3] == "too late"
+        r = a.run("copy-conflict", e["id"])  # once only
+        assert r.code == 1 and "no refused change" in r.err
     finally:
-        with db:
-            db.execute("UPDATE workspace SET lock_before = ?", [old])
-        db.close()
+        server.sql("UPDATE workspace SET lock_before = :v", v=old)

@@ -221,6 +221,62 @@ def _m0002(db: Database) -> None:
     )
 
 
+@migrations(name="0003_capture")
+def _m0003(db: Database) -> None:
+    db.executescript(
+        """
+        -- Activity per 10-minute slot aligned to UTC, one row per (interval, slot): a task
+        -- switch inside a slot gives two rows. id is the client's UUIDv7 (POST /activity/batch
+        -- is idempotent by it). Counts only: never which keys.
+        CREATE TABLE activity_slots (
+            id TEXT PRIMARY KEY,
+            interval_id TEXT NOT NULL,
+            slot_start INTEGER NOT NULL CHECK (slot_start % 600 = 0),
+            slot_seconds INTEGER NOT NULL CHECK (slot_seconds BETWEEN 0 AND 600),
+            active_seconds INTEGER NOT NULL CHECK (active_seconds BETWEEN 0 AND slot_seconds),
+            keyboard_events INTEGER NOT NULL DEFAULT 0 CHECK (keyboard_events >= 0),
+            mouse_events INTEGER NOT NULL DEFAULT 0 CHECK (mouse_events >= 0),
+            revision INTEGER NOT NULL DEFAULT 1,
+            synced_revision INTEGER NOT NULL DEFAULT 0,
+            deleted INTEGER NOT NULL DEFAULT 0 CHECK (deleted IN (0, 1)),
+            created_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL,
+            UNIQUE (interval_id, slot_start)
+        ) STRICT;
+        CREATE INDEX activity_slots_time ON activity_slots (slot_start);
+        CREATE INDEX activity_slots_unpushed ON activity_slots (id)
+            WHERE revision > synced_revision;
+
+        -- One row per screenshot (one per monitor). Files live under <data dir>/screenshots/;
+        -- path and thumb are relative to the data dir. uploaded_at is set by sync; a delete
+        -- after upload keeps a tombstone (deleted = 1, files gone) until the server has it.
+        CREATE TABLE screenshots (
+            id TEXT PRIMARY KEY,
+            interval_id TEXT NOT NULL,
+            taken_at INTEGER NOT NULL,
+            monitor INTEGER NOT NULL DEFAULT 0,
+            width INTEGER NOT NULL,
+            height INTEGER NOT NULL,
+            bytes INTEGER NOT NULL,
+            sha256 TEXT NOT NULL CHECK (length(sha256) = 64),
+            blurred INTEGER NOT NULL DEFAULT 0 CHECK (blurred IN (0, 1)),
+            path TEXT NOT NULL,
+            thumb TEXT NOT NULL,
+            uploaded INTEGER NOT NULL DEFAULT 0 CHECK (uploaded IN (0, 1)),
+            uploaded_at INTEGER,
+            revision INTEGER NOT NULL DEFAULT 1,
+            synced_revision INTEGER NOT NULL DEFAULT 0,
+            deleted INTEGER NOT NULL DEFAULT 0 CHECK (deleted IN (0, 1)),
+            created_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL
+        ) STRICT;
+        CREATE INDEX screenshots_time ON screenshots (taken_at) WHERE deleted = 0;
+        CREATE INDEX screenshots_unpushed ON screenshots (taken_at)
+            WHERE revision > synced_revision;
+        """
+    )
+
+
 def _configure(conn: sqlite3.Connection) -> None:
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     conn.execute("PRAGMA foreign_keys = ON")

@@ -110,6 +110,20 @@ def local_rows(store: Store, ids: Iterable[str]) -> dict[str, LocalRow]:
     return out
 
 
+def server_revisions(store: Store, ids: Sequence[str]) -> dict[str, int]:
+    """id -> the server revision this desktop holds, for the entries it has (cheap: no objects)."""
+    out: dict[str, int] = {}
+    for i in range(0, len(ids), 900):
+        chunk = ids[i : i + 900]
+        marks = ", ".join("?" * len(chunk))
+        out.update(
+            store.conn.execute(
+                f"SELECT id, server_revision FROM intervals WHERE id IN ({marks})", chunk
+            ).fetchall()
+        )
+    return out
+
+
 def running_row(store: Store) -> LocalRow | None:
     r = store.conn.execute(_LOCAL_SELECT + " WHERE i.ended_at IS NULL AND i.deleted = 0").fetchone()
     return _local(r) if r else None
@@ -398,3 +412,33 @@ def notices(store: Store, after_id: int = 0, limit: int = 100) -> list[tuple]:
 def last_notice_id(store: Store) -> int:
     row = store.conn.execute("SELECT MAX(id) FROM sync_notices").fetchone()
     return int(row[0] or 0)
+
+
+def locked_local_copy(store: Store, interval_id: str) -> Content | None:
+    """The local values the server refused on a locked entry (the latest such notice not yet
+    copied), or None."""
+    row = store.conn.execute(
+        "SELECT data FROM sync_notices WHERE kind = 'locked' AND interval_id = ? "
+        "ORDER BY id DESC LIMIT 1",
+        [interval_id],
+    ).fetchone()
+    if row is None or not row[0]:
+        return None
+    v = json.loads(row[0]).get("local")
+    if not v or len(v) != 6:
+        return None
+    return Content(v[0], int(v[1]), None if v[2] is None else int(v[2]), v[3] or "", v[4],
+                   bool(v[5]))  # fmt: skip
+
+
+def locked_copied(store: Store, interval_id: str) -> None:
+    """The user copied the refused values as a new entry: the conflict is resolved."""
+    store.conn.execute(
+        "UPDATE sync_notices SET kind = 'locked_copied' WHERE kind = 'locked' AND interval_id = ?",
+        [interval_id],
+    )
+    store.conn.execute(
+        "UPDATE intervals SET sync_status = NULL, sync_detail = NULL "
+        "WHERE id = ? AND sync_status = 'conflict'",
+        [interval_id],
+    )

@@ -16,7 +16,7 @@ crash at any instant leaves either the page applied and the cursor moved, or nei
 from __future__ import annotations
 
 import hashlib
-import json
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -29,7 +29,7 @@ from ..store.repo import Store
 from ..store.sync_state import Content, LocalRow
 from .conflicts import merge
 from .errors import Refused
-from .transport import Transport
+from .transport import Transport, encode_json
 
 BATCH_SIZE = 500
 PAGE_SIZE = 1000
@@ -90,10 +90,33 @@ class SyncReport:
         }  # fmt: skip
 
 
-def batch_key(body: dict[str, Any]) -> str:
-    """The same batch always gets the same key; a different batch never does."""
-    text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
-    return "tracker-batch-" + hashlib.sha256(text.encode()).hexdigest()[:40]
+def batch_key(raw: bytes) -> str:
+    """The same batch (its encoded body) always gets the same key; a different one never does."""
+    return "tracker-batch-" + hashlib.sha256(raw).hexdigest()[:40]
+
+
+class _Call(threading.Thread):
+    """One request on a thread of its own, so the caller can work meanwhile; ``result()``
+    returns its value or raises its error."""
+
+    def __init__(self, fn: Callable[..., Any], *args: Any) -> None:
+        super().__init__(name="tracker-sync-request", daemon=True)
+        self._fn, self._args = fn, args
+        self._value: Any = None
+        self._error: BaseException | None = None
+        self.start()
+
+    def run(self) -> None:
+        try:
+            self._value = self._fn(*self._args)
+        except BaseException as exc:  # handed to the caller
+            self._error = exc
+
+    def result(self) -> Any:
+        self.join()
+        if self._error is not None:
+            raise self._error
+        return self._value
 
 
 class SyncEngine:
@@ -139,25 +162,53 @@ class SyncEngine:
     # -- push ----------------------------------------------------------------------------------
 
     def push(self, report: SyncReport) -> None:
+        """Entries in batches, pipelined: the next batch is read and encoded, and the previous
+        answer written, while the server works on the current one. Only one request is in
+        flight at a time; a batch sent before the previous answer was written is safe (answers
+        are keyed by entry and revision, and a crash means the same batches, same keys, again)."""
         self.push_tasks(report)
         requeue: set[str] | None = None
         for _ in range(MERGE_PASSES):
             again: set[str] = set()
-            after = ""
-            while True:
-                with self.store.snapshot():
-                    rows = ss.pending_intervals(self.store, after, self.batch_size)
-                if not rows:
-                    break
-                after = rows[-1].id
-                if requeue is not None:
-                    rows = [r for r in rows if r.id in requeue]
-                    if not rows:
-                        continue
-                again |= self._push_batch(rows, report)
+            batch, after = self._next_batch("", requeue)
+            call = _Call(self._send_batch, batch[2]) if batch else None
+            try:
+                while batch is not None and call is not None:
+                    nxt, after = self._next_batch(after, requeue)
+                    answer = call.result()
+                    call = _Call(self._send_batch, nxt[2]) if nxt else None
+                    again |= self._take_answer(batch[0], batch[1], answer, report)
+                    batch = nxt
+            finally:
+                if call is not None:
+                    call.join()  # never leave a request running behind an error
             if not again:
                 break
             requeue = again
+
+    def _next_batch(
+        self, after: str, requeue: set[str] | None
+    ) -> tuple[tuple[list[LocalRow], list[dict[str, Any]], bytes] | None, str]:
+        """The next batch after id ``after`` (rows, wire items, encoded body), and its last id."""
+        while True:
+            with self.store.snapshot():
+                rows = ss.pending_intervals(self.store, after, self.batch_size)
+            if not rows:
+                return None, after
+            after = rows[-1].id
+            if requeue is not None:
+                rows = [r for r in rows if r.id in requeue]
+                if not rows:
+                    continue
+            items = [self._wire(r) for r in rows]
+            # Encoded once: the bytes sent are the bytes hashed for the Idempotency-Key.
+            return (rows, items, encode_json({"intervals": items})), after
+
+    def _send_batch(self, raw: bytes) -> dict[str, Any]:
+        resp = self.transport.request(
+            "POST", "/intervals/batch", body=raw, headers={"Idempotency-Key": batch_key(raw)}
+        )
+        return resp.data or {}
 
     def _wire(self, r: LocalRow) -> dict[str, Any]:
         c = r.content
@@ -175,14 +226,10 @@ class SyncEngine:
             "device_name": self.device_name,
         }
 
-    def _push_batch(self, rows: list[LocalRow], report: SyncReport) -> set[str]:
-        items = [self._wire(r) for r in rows]
-        body = {"intervals": items}
-        resp = self.transport.request(
-            "POST", "/intervals/batch", json_body=body,
-            headers={"Idempotency-Key": batch_key(body)},
-        )  # fmt: skip
-        answer = resp.data or {}
+    def _take_answer(
+        self, rows: list[LocalRow], items: list[dict], answer: dict[str, Any], report: SyncReport
+    ) -> set[str]:
+        """Write one batch's answer in one transaction; the ids to push again (merged)."""
         report.sent += len(rows)
         sent = {r.id: r for r in rows}
         wire_rev = {it["id"]: it["revision"] for it in items}
@@ -300,37 +347,79 @@ class SyncEngine:
     # -- pull ----------------------------------------------------------------------------------
 
     def pull(self, report: SyncReport) -> None:
-        while True:
-            with self.store.snapshot():
-                cursor = ss.get(self.store, "cursor")
-            params: dict[str, Any] = {"limit": self.page_size}
-            if cursor:
-                params["cursor"] = cursor
-            data = self.transport.request("GET", "/changes", params=params).data or {}
-            items = data.get("items") or []
-            self._apply_page(items, data.get("next_cursor"), report)
-            if not data.get("has_more") or not items:
-                break
+        """Pages in cursor order; the next page is fetched while this one is applied."""
+        with self.store.snapshot():
+            cursor = ss.get(self.store, "cursor")
+        self._unsaved_cursor: str | None = None
+        call: _Call | None = _Call(self._fetch, cursor)
+        try:
+            while call is not None:
+                data = call.result()
+                items = data.get("items") or []
+                nxt = data.get("next_cursor")
+                # A page may be empty yet not the last (a feed that leaves out the caller's own
+                # writes); stop when the server says so, or when the cursor would not move.
+                more = bool(data.get("has_more")) and bool(nxt) and nxt != cursor
+                call = _Call(self._fetch, nxt) if more else None
+                self._apply_page(items, nxt, report)
+                cursor = nxt
+        finally:
+            if call is not None:
+                call.join()
+            if self._unsaved_cursor:
+                with self.store.transaction():
+                    ss.put(self.store, "cursor", self._unsaved_cursor)
+                self._unsaved_cursor = None
+
+    def _fetch(self, cursor: str | None) -> dict[str, Any]:
+        params: dict[str, Any] = {"limit": self.page_size}
+        if cursor:
+            params["cursor"] = cursor
+        return self.transport.request("GET", "/changes", params=params).data or {}
 
     def _apply_page(self, items: list[dict], next_cursor: str | None, report: SyncReport) -> None:
+        """Apply one page and the cursor after it in one transaction. A page with nothing to
+        apply (typically this desktop's own pushes coming back) writes nothing: its cursor is
+        saved with the next write, or at the end of the pull; a crash before that only means
+        those pages are read (and skipped) again."""
+        pulled = report.pulled
+        entries: list[dict] = []
+        others: list[dict] = []
+        for it in items:
+            kind = it.get("type")
+            if kind in pulled:
+                pulled[kind] += 1
+            if kind == "interval":
+                entries.append(it)
+            elif kind in ("project", "task"):
+                others.append(it)
+        known: dict[str, int] = {}
+        if entries:
+            # The cheap skip: an entry whose server revision is not newer than the one this
+            # desktop already holds (its own push coming back) is dropped before any parsing.
+            with self.store.snapshot():
+                known = ss.server_revisions(self.store, [it["id"] for it in entries])
+            entries = [
+                it for it in entries
+                if int(it["data"]["revision"]) > known.get(it["id"], -1)
+            ]  # fmt: skip
+        if not entries and not others:
+            if next_cursor:
+                self._unsaved_cursor = next_cursor
+            return
         now = int(self.now())
         with self.store.transaction():
-            entries: list[dict] = []
-            for it in items:
-                kind = it.get("type")
-                if kind in report.pulled:
-                    report.pulled[kind] += 1
-                if kind == "project":
+            for it in others:
+                if it["type"] == "project":
                     ss.upsert_project(self.store, it["data"], now)
-                elif kind == "task":
+                else:
                     ss.upsert_task(self.store, it["data"], now)
-                elif kind == "interval":
-                    entries.append(it)
             local = ss.local_rows(self.store, [it["id"] for it in entries])
             for it in entries:
                 self._apply_entry(it, local.get(it["id"]), now, report)
             if next_cursor:
                 ss.put(self.store, "cursor", next_cursor)
+                self._unsaved_cursor = None
 
     def _apply_entry(self, it: dict, local: LocalRow | None, now: int, report: SyncReport) -> None:
         data = it["data"]

@@ -15,7 +15,6 @@ by client UUID, and batches carry an ``Idempotency-Key`` derived from their body
 
 from __future__ import annotations
 
-import gzip
 import json
 import random
 import time
@@ -27,6 +26,44 @@ from .errors import AuthRequired, Refused, Retryable, Unreachable
 
 API_PREFIX = "/api/v1"
 GZIP_MIN_BYTES = 16 * 1024
+_LOOPBACK = ("localhost", "127.", "[::1]")
+
+
+def _pays_to_gzip(base_url: str) -> bool:
+    """Compression pays where bandwidth is scarce; on the loopback (a server on this machine)
+    compressing and decompressing a batch costs more than sending it as it is."""
+    host = base_url.split("://", 1)[-1]
+    return not host.startswith(_LOOPBACK)
+
+
+def import_requests(detect_charset: bool = True) -> Any:
+    """``requests``, imported on first use (commands that never sync never pay for it).
+
+    ``detect_charset=False`` (the one-shot `tracker sync` process) imports it without a
+    character-detection library: the API always answers UTF-8 JSON that the transport decodes
+    itself, requests falls back to UTF-8 without one, and importing chardet/charset_normalizer
+    costs ~10 ms of a no-op sync. Libraries already imported are used as they are.
+    """
+    import sys
+
+    if "requests" in sys.modules or detect_charset:
+        import requests
+
+        return requests
+    import warnings
+
+    blocked = [n for n in ("chardet", "charset_normalizer") if n not in sys.modules]
+    for name in blocked:
+        sys.modules[name] = None  # type: ignore[assignment]  # "not installed" for this import
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # RequestsDependencyWarning: no charset detection
+            import requests
+    finally:
+        for name in blocked:
+            if sys.modules.get(name, 0) is None:
+                del sys.modules[name]
+    return requests
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,10 +82,13 @@ class Transport(Protocol):
         path: str,
         *,
         json_body: Any = None,
+        body: bytes | None = None,
         params: dict[str, Any] | None = None,
         headers: dict[str, str] | None = None,
         retry: bool = True,
-    ) -> Response: ...
+    ) -> Response:
+        """``json_body`` is encoded here; ``body`` is JSON the caller encoded already."""
+        ...
 
     def close(self) -> None: ...
 
@@ -81,6 +121,10 @@ def _retry_after(value: str | None) -> float | None:
         except (TypeError, ValueError):
             return None
         return max(0.0, when.timestamp() - time.time())
+
+
+def encode_json(obj: Any) -> bytes:
+    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 def classify(status: int, body: Any, headers: dict[str, str]) -> Exception | None:
@@ -124,10 +168,11 @@ class HttpTransport:
         sleep: Callable[[float], None] = time.sleep,
         rng: random.Random | None = None,
     ) -> None:
-        import requests  # lazily: only syncing commands pay for it
+        requests = import_requests()  # lazily: only syncing commands pay for it
 
         self._requests = requests
         self.base_url = base_url.rstrip("/")
+        self.gzip = _pays_to_gzip(self.base_url)
         self.timeout = (connect_timeout, read_timeout)
         self.backoff = backoff or Backoff()
         self.sleep = sleep
@@ -181,17 +226,20 @@ class HttpTransport:
         path: str,
         *,
         json_body: Any = None,
+        body: bytes | None = None,
         params: dict[str, Any] | None = None,
         headers: dict[str, str] | None = None,
         retry: bool = True,
     ) -> Response:
         url = self.base_url + API_PREFIX + path
         hdrs = dict(headers or {})
-        body: bytes | None = None
         if json_body is not None:
-            body = json.dumps(json_body, separators=(",", ":"), ensure_ascii=False).encode()
+            body = encode_json(json_body)
+        if body is not None:
             hdrs["Content-Type"] = "application/json"
-            if len(body) >= GZIP_MIN_BYTES:
+            if self.gzip and len(body) >= GZIP_MIN_BYTES:
+                import gzip
+
                 body = gzip.compress(body, compresslevel=1)
                 hdrs["Content-Encoding"] = "gzip"
         attempts = self.backoff.attempts if retry else 1

@@ -397,6 +397,14 @@ class SettingsDialog(QDialog):
         self.sync_every.setRange(1, 1440)
         self.sync_every.setSuffix(" min")
         self.sync_every.setValue(int(values.get("sync.interval_minutes", "5")))
+        self.per_slot = QSpinBox()
+        self.per_slot.setRange(1, 3)
+        self.per_slot.setSuffix(" per 10 min")
+        self.per_slot.setValue(int(values.get("screenshots.per_slot", "1")))
+        self.review = QSpinBox()
+        self.review.setRange(0, 1440)
+        self.review.setSuffix(" min")
+        self.review.setValue(int(values.get("screenshots.review_minutes", "10")))
         self.at_login = QCheckBox("Start Tracker when I log in")
         self.at_login.setChecked(values.get("app.start_at_login") == "on")
         if not autostart.available:
@@ -415,7 +423,14 @@ class SettingsDialog(QDialog):
         form.addRow("&Away after", self.idle)
         form.addRow("S&ync every", self.sync_every)
         form.addRow("", self.at_login)
-        form.addRow(QLabel("Activity and screenshot settings come with the capture feature."))
+        form.addRow("Screenshots (&projects with them on)", self.per_slot)
+        form.addRow("&Review screenshots for", self.review)
+        form.addRow(
+            QLabel(
+                "Screenshots are off unless a project switches them on: a local "
+                "project with `tracker project set`, a server project on the server."
+            )
+        )
         form.addRow(self.error)
         form.addRow(buttons)
 
@@ -425,6 +440,8 @@ class SettingsDialog(QDialog):
             "heartbeat.seconds": str(self.heartbeat.value()),
             "idle.threshold_minutes": str(self.idle.value()),
             "sync.interval_minutes": str(self.sync_every.value()),
+            "screenshots.per_slot": str(self.per_slot.value()),
+            "screenshots.review_minutes": str(self.review.value()),
             "app.start_at_login": "on" if self.at_login.isChecked() else "off",
         }
 
