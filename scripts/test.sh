@@ -3,7 +3,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV=.venv
-export PYTHONDONTWRITEBYTECODE=1
 export QT_QPA_PLATFORM=offscreen
 
 echo "== ruff check"
