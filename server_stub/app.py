@@ -8,7 +8,18 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from . import __version__, errors
-from .api import auth, changes, clients, intervals, projects, tasks, totals, users
+from .api import (
+    activity,
+    auth,
+    changes,
+    clients,
+    intervals,
+    projects,
+    screenshots,
+    tasks,
+    totals,
+    users,
+)
 from .api.deps import AppState
 from .db.session import Database, make_engine
 from .middleware import BodyLimitMiddleware
@@ -35,12 +46,18 @@ def create_app(settings: Settings, *, clock=None) -> FastAPI:
         state.clock = clock
     app.state.tracker = state
     errors.install(app)
-    for module in (auth, users, clients, projects, tasks, intervals, changes, totals):
+    for module in (
+        auth, users, clients, projects, tasks, intervals, changes, totals, activity, screenshots
+    ):  # fmt: skip
         app.include_router(module.router, prefix=API_PREFIX)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict:
         return {"ok": True}
 
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_bytes=settings.max_body_bytes,
+        path_limits={API_PREFIX + screenshots.UPLOAD_PATH: screenshots.MAX_UPLOAD_BYTES},
+    )
     return app

@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, and_, false, or_, select, true
 
-from .db.tables import intervals, project_members, projects, tasks
+from .db.tables import activity_slots, intervals, project_members, projects, screenshots, tasks
 from .errors import Forbidden, NotFound
 
 
@@ -277,6 +277,61 @@ def may_see_bill_rates(actor: Actor, access: ProjectAccess | None = None) -> boo
     if actor.role == Role.VIEWER:
         return bool(access and access.grants.get("show_amounts"))
     return True  # members see their own rates (workspace setting; on by default)
+
+
+def activity_scope(actor: Actor) -> ColumnElement[bool]:
+    """WHERE clause over ``activity_slots`` JOIN ``tasks``: the slots listed to the caller.
+
+    Admins and managers see all; members their own; viewers the projects whose grant carries
+    ``show_activity`` (server-spec §6.10).
+    """
+    if actor.manages_all:
+        return true()
+    granted = tasks.c.project_id.in_(_viewer_projects(actor, "show_activity"))
+    if actor.role == Role.VIEWER:
+        return granted
+    return or_(activity_slots.c.user_id == actor.user_id, granted)
+
+
+def screenshot_scope(actor: Actor) -> ColumnElement[bool]:
+    """WHERE clause over ``screenshots`` JOIN ``tasks`` JOIN ``projects``: the shots listed.
+
+    Admins and managers see all; members their own; viewers only where the project takes
+    screenshots **and** their grant carries ``show_screenshots``.
+    """
+    if actor.manages_all:
+        return true()
+    granted = and_(
+        projects.c.screenshots == true(),
+        tasks.c.project_id.in_(_viewer_projects(actor, "show_screenshots")),
+    )
+    if actor.role == Role.VIEWER:
+        return granted
+    return or_(screenshots.c.user_id == actor.user_id, granted)
+
+
+def may_see_screenshot(
+    actor: Actor, owner_id: str, access: ProjectAccess | None, project_screenshots: bool
+) -> bool:
+    """One screenshot: the same rule as :func:`screenshot_scope`, for a loaded row."""
+    if actor.manages_all or owner_id == actor.user_id:
+        return True
+    return bool(
+        access is not None
+        and access.kind == "viewer"
+        and project_screenshots
+        and access.grants.get("show_screenshots")
+    )
+
+
+def may_delete_screenshot(actor: Actor, owner_id: str) -> bool:
+    """The person screenshotted may always delete; admins and managers may moderate."""
+    return actor.manages_all or owner_id == actor.user_id
+
+
+def may_upload_capture(actor: Actor, owner_id: str) -> bool:
+    """Activity and screenshots belong to the caller's own intervals, by people who track."""
+    return may(actor, Action.TRACK_TIME) and owner_id == actor.user_id
 
 
 NOTHING = false()

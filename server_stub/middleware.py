@@ -36,20 +36,22 @@ async def _send_problem(send: Any, status: int, code: str, detail: str) -> None:
 
 
 class BodyLimitMiddleware:
-    def __init__(self, app: Any, max_bytes: int) -> None:
+    def __init__(self, app: Any, max_bytes: int, path_limits: dict[str, int] | None = None) -> None:
         self.app = app
-        self.max_bytes = max_bytes
+        self.default_max_bytes = max_bytes
+        self.path_limits = dict(path_limits or {})  # exact paths with their own limit (uploads)
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
             await self.app(scope, receive, send)
             return
+        max_bytes = self.path_limits.get(scope.get("path", ""), self.default_max_bytes)
         headers = dict(scope["headers"])
         length = headers.get(b"content-length")
-        too_big = f"the request body is larger than {self.max_bytes} bytes: send smaller batches"
+        too_big = f"the request body is larger than {max_bytes} bytes: send smaller batches"
         if length is not None:
             try:
-                if int(length) > self.max_bytes:
+                if int(length) > max_bytes:
                     await _send_problem(send, 413, "body_too_large", too_big)
                     return
             except ValueError:
@@ -70,7 +72,7 @@ class BodyLimitMiddleware:
                 return
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > self.max_bytes:
+            if size > max_bytes:
                 await _send_problem(send, 413, "body_too_large", too_big)
                 return
             chunks.append(chunk)
@@ -80,8 +82,8 @@ class BodyLimitMiddleware:
         if encoding == b"gzip":
             try:
                 inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
-                body = inflater.decompress(body, self.max_bytes + 1)
-                if len(body) > self.max_bytes or inflater.unconsumed_tail:
+                body = inflater.decompress(body, max_bytes + 1)
+                if len(body) > max_bytes or inflater.unconsumed_tail:
                     await _send_problem(send, 413, "body_too_large", too_big)
                     return
                 if not inflater.eof:

@@ -346,3 +346,65 @@ class TaskPage(Page):
 
 class MemberPage(Page):
     items: list[MemberOut]
+
+
+# -- capture: activity and screenshots (server-spec §6.8) ---------------------------------------
+
+Count = Annotated[int, Field(ge=0, le=2**31 - 1)]
+
+
+class ActivitySlotIn(BaseModel):
+    id: UUID
+    interval_id: UUID
+    slot_start: AwareDatetime
+    slot_seconds: Annotated[int, Field(ge=1, le=600, description="the tracked part of the slot")]
+    active_seconds: Annotated[int, Field(ge=0, le=600, description="seconds with any input")]
+    keyboard_events: Count = 0
+    mouse_events: Count = 0
+
+
+class ActivityBatchIn(BaseModel):
+    slots: Annotated[list[ActivitySlotIn], Field(json_schema_extra={"maxItems": 1000})]
+
+
+class ActivityBatchOut(BaseModel):
+    accepted: list[str]
+    rejected: list[Rejected]
+
+
+class ActivitySlotOut(BaseModel):
+    id: str
+    user_id: str
+    interval_id: str
+    project_id: str
+    task_id: str
+    slot_start: str
+    slot_seconds: int
+    active_seconds: int
+    activity_percent: int
+    keyboard_events: int
+    mouse_events: int
+
+
+class ActivityPage(BaseModel):
+    items: list[ActivitySlotOut]
+    next_cursor: str | None
+
+
+class ScreenshotOut(BaseModel):
+    id: str
+    user_id: str
+    interval_id: str
+    project_id: str
+    taken_at: str
+    sha256: str
+    bytes: int
+    width: int
+    height: int
+    media_type: str
+    blurred: bool
+
+
+class ScreenshotPage(BaseModel):
+    items: list[ScreenshotOut]
+    next_cursor: str | None

@@ -207,6 +207,56 @@ intervals = Table(
     ),
 )
 
+activity_slots = Table(
+    "activity_slots",
+    metadata,
+    Column("id", ID, primary_key=True),  # the slot's client UUID: retries are upserts
+    Column("user_id", ID, ForeignKey("users.id"), nullable=False),
+    Column("device_name", String(200)),
+    Column("interval_id", ID, ForeignKey("intervals.id"), nullable=False),
+    Column("slot_start", BigInteger, nullable=False),  # aligned to 10 minutes UTC
+    Column("slot_seconds", Integer, nullable=False),  # the tracked part of the slot
+    Column("active_seconds", Integer, nullable=False),  # seconds with any input
+    Column("keyboard_events", BigInteger, nullable=False),
+    Column("mouse_events", BigInteger, nullable=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+    CheckConstraint("slot_seconds > 0 AND slot_seconds <= 600", name="slot_seconds"),
+    CheckConstraint(
+        "active_seconds >= 0 AND active_seconds <= slot_seconds", name="active_seconds"
+    ),
+    CheckConstraint("slot_start % 600 = 0", name="slot_aligned"),
+    Index("ix_activity_slots_user_slot", "user_id", "slot_start"),
+    Index("ix_activity_slots_interval_id", "interval_id"),
+    Index("ix_activity_slots_seq", "seq"),
+)
+
+screenshots = Table(
+    "screenshots",
+    metadata,
+    Column("id", ID, primary_key=True),  # client UUID
+    Column("user_id", ID, ForeignKey("users.id"), nullable=False),
+    Column("device_name", String(200)),
+    Column("interval_id", ID, ForeignKey("intervals.id"), nullable=False),
+    Column("taken_at", BigInteger, nullable=False),
+    Column("sha256", String(64), nullable=False),  # of the bytes; also the storage address
+    Column("bytes", Integer, nullable=False),
+    Column("width", Integer, nullable=False),
+    Column("height", Integer, nullable=False),
+    Column("media_type", String(32), nullable=False),
+    Column("blurred", Boolean, nullable=False, server_default=false()),
+    Column("storage_key", String(200), nullable=False),  # path under the data dir
+    Column("deleted_at", BigInteger),
+    Column("seq", BigInteger, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+    Index("ix_screenshots_user_taken", "user_id", "taken_at"),
+    Index("ix_screenshots_interval_id", "interval_id"),
+    Index("ix_screenshots_sha256", "sha256"),
+    Index("ix_screenshots_seq", "seq"),
+)
+
 idempotency_records = Table(
     "idempotency_records",
     metadata,
@@ -224,6 +274,8 @@ idempotency_records = Table(
 # Tables a fresh database gets rows in, in an order safe for deletion (children first).
 ALL_TABLES_CHILD_FIRST = (
     idempotency_records,
+    screenshots,
+    activity_slots,
     intervals,
     tasks,
     project_members,
@@ -238,6 +290,7 @@ ALL_TABLES_CHILD_FIRST = (
 __all__ = [
     "ALL_TABLES_CHILD_FIRST",
     "ROLES",
+    "activity_slots",
     "api_tokens",
     "clients",
     "counters",
@@ -246,6 +299,7 @@ __all__ = [
     "metadata",
     "project_members",
     "projects",
+    "screenshots",
     "tasks",
     "users",
     "workspace",

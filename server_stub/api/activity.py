@@ -1,0 +1,199 @@
+"""Activity: per-slot input counts pushed by the desktop, listed per role (server-spec §6.8).
+
+Slots are 10 minutes aligned to UTC; ``slot_seconds`` is the tracked part of the slot and a
+task switch inside a slot gives two slots (one per interval). The slot's client UUID is the
+primary key, so a retried batch is a harmless upsert. One bad slot never blocks the others:
+it comes back in ``rejected`` with a stable ``code``.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Query
+from sqlalchemy import false, insert, select, update
+
+from .. import authz
+from ..db.tables import activity_slots, intervals, tasks
+from ..errors import PROBLEM_RESPONSES, Forbidden, Invalid, NotFound
+from ..ids import canonical
+from ..timefmt import rfc3339, to_epoch
+from . import paging
+from .deps import CurrentActor, State
+from .models import ActivityBatchIn, ActivityBatchOut, ActivityPage, ActivitySlotIn
+from .ranges import resolve_range, resolve_tz
+
+router = APIRouter(tags=["activity"], responses=PROBLEM_RESPONSES)
+
+SLOT_SECONDS = 600
+_FIELDS = (
+    "interval_id",
+    "slot_start",
+    "slot_seconds",
+    "active_seconds",
+    "keyboard_events",
+    "mouse_events",
+)
+
+
+def _reject(out: dict, sid: str, code: str, detail: str) -> None:
+    out["rejected"].append({"id": sid, "code": code, "detail": detail})
+
+
+def _prepare(slot: ActivitySlotIn, out: dict) -> dict | None:
+    """The slot as column values, or None after rejecting it (checks needing no database)."""
+    sid = canonical(slot.id)
+    start = to_epoch(slot.slot_start)
+    if start is None:
+        _reject(out, sid, "invalid_time", "slot_start must fall between 1971 and 2200")
+        return None
+    if start % SLOT_SECONDS or slot.slot_start.microsecond:
+        _reject(out, sid, "slot_not_aligned", "slot_start must be a multiple of 10 minutes UTC")
+        return None
+    if slot.active_seconds > slot.slot_seconds:
+        _reject(out, sid, "active_exceeds_slot", "active_seconds may not exceed slot_seconds")
+        return None
+    return {
+        "id": sid,
+        "interval_id": canonical(slot.interval_id),
+        "slot_start": start,
+        "slot_seconds": slot.slot_seconds,
+        "active_seconds": slot.active_seconds,
+        "keyboard_events": slot.keyboard_events,
+        "mouse_events": slot.mouse_events,
+    }
+
+
+@router.post("/activity/batch", response_model=ActivityBatchOut)
+def push_activity(body: ActivityBatchIn, actor: CurrentActor, state: State) -> dict:
+    authz.require(actor, authz.Action.TRACK_TIME)
+    limit = state.settings.max_batch_items
+    if len(body.slots) > limit:
+        raise Invalid("too_many_items", f"at most {limit} slots per batch: split it")
+    out: dict = {"accepted": [], "rejected": []}
+    items = [v for v in (_prepare(s, out) for s in body.slots) if v is not None]
+    now = state.now()
+    device = f"token:{actor.token_id[:8]}"
+    with state.db.write() as tx:
+        conn = tx.conn
+        owners = {
+            r.id: r
+            for r in conn.execute(
+                select(intervals.c.id, intervals.c.user_id, intervals.c.deleted).where(
+                    intervals.c.id.in_(sorted({i["interval_id"] for i in items}))
+                )
+            )
+        }
+        existing = {
+            r.id: r
+            for r in conn.execute(
+                select(activity_slots).where(
+                    activity_slots.c.id.in_(sorted({i["id"] for i in items}))
+                )
+            )
+        }
+        for item in items:
+            sid = item["id"]
+            owner = owners.get(item["interval_id"])
+            if owner is None or owner.deleted or not authz.may_upload_capture(actor, owner.user_id):
+                _reject(out, sid, "interval_not_found", "no such interval of yours")
+                continue
+            row = existing.get(sid)
+            if row is None:
+                conn.execute(
+                    insert(activity_slots).values(
+                        **item, user_id=actor.user_id, device_name=device,
+                        seq=tx.next_seq(), created_at=now, updated_at=now,
+                    )
+                )  # fmt: skip
+                existing[sid] = _Row(user_id=actor.user_id, **item)
+            elif row.user_id != actor.user_id:
+                _reject(out, sid, "id_conflict", "this slot id belongs to someone else")
+                continue
+            elif any(getattr(row, f) != item[f] for f in _FIELDS):
+                conn.execute(
+                    update(activity_slots)
+                    .where(activity_slots.c.id == sid)
+                    .values(**{f: item[f] for f in _FIELDS}, seq=tx.next_seq(), updated_at=now)
+                )
+                existing[sid] = _Row(user_id=actor.user_id, **item)
+            out["accepted"].append(sid)
+    return out
+
+
+class _Row:
+    """What a slot written earlier in this batch looks like to a later duplicate."""
+
+    def __init__(self, **values) -> None:
+        self.__dict__.update(values)
+
+
+@router.get("/activity", response_model=ActivityPage)
+def list_activity(
+    actor: CurrentActor,
+    state: State,
+    from_: Annotated[date | None, Query(alias="from", description="first local day")] = None,
+    to: Annotated[date | None, Query(description="last local day (inclusive)")] = None,
+    tz: Annotated[str | None, Query(max_length=64, description="IANA zone of the days")] = None,
+    user_id: UUID | None = None,
+    project_id: UUID | None = None,
+    cursor: paging.Cursor = None,
+    limit: paging.Limit = 100,
+) -> dict:
+    q = (
+        select(activity_slots, tasks.c.project_id, intervals.c.task_id)
+        .select_from(
+            activity_slots.join(intervals, intervals.c.id == activity_slots.c.interval_id).join(
+                tasks, tasks.c.id == intervals.c.task_id
+            )
+        )
+        .where(authz.activity_scope(actor), intervals.c.deleted == false())
+        .order_by(activity_slots.c.slot_start, activity_slots.c.id)
+        .limit(limit + 1)
+    )
+    with state.db.read() as conn:
+        zone = resolve_tz(conn, tz)
+        lo, hi = resolve_range(from_, to, zone)
+        if lo is not None:
+            q = q.where(activity_slots.c.slot_start + activity_slots.c.slot_seconds > lo)
+        if hi is not None:
+            q = q.where(activity_slots.c.slot_start < hi)
+        if user_id is not None:
+            uid = canonical(user_id)
+            if not authz.may_see_user(actor, uid):
+                raise Forbidden("you may only list your own activity")
+            q = q.where(activity_slots.c.user_id == uid)
+        if project_id is not None:
+            pid = canonical(project_id)
+            if authz.project_access(conn, actor, pid) is None:
+                raise NotFound("project")
+            q = q.where(tasks.c.project_id == pid)
+        if cursor:
+            after_start, after_id = paging.decode(cursor, int, str)
+            q = q.where(
+                (activity_slots.c.slot_start > after_start)
+                | ((activity_slots.c.slot_start == after_start) & (activity_slots.c.id > after_id))
+            )
+        rows = conn.execute(q).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    items = [
+        {
+            "id": r.id,
+            "user_id": r.user_id,
+            "interval_id": r.interval_id,
+            "project_id": r.project_id,
+            "task_id": r.task_id,
+            "slot_start": rfc3339(r.slot_start, None),
+            "slot_seconds": r.slot_seconds,
+            "active_seconds": r.active_seconds,
+            "activity_percent": r.active_seconds * 100 // r.slot_seconds,
+            "keyboard_events": r.keyboard_events,
+            "mouse_events": r.mouse_events,
+        }
+        for r in rows
+    ]
+    nxt = paging.encode(rows[-1].slot_start, rows[-1].id) if more else None
+    return {"items": items, "next_cursor": nxt}

@@ -1,0 +1,287 @@
+"""Screenshots: multipart upload, listing, the image, and delete (server-spec §6.8, §6.10).
+
+Uploads are idempotent by the client's id and the image's sha256: the same id and hash again
+answer 200 with the stored record, the same id with another hash 409. Images are kept
+content-addressed under the server's data dir (``screenshots/ab/abcdef…``); a blob goes when
+its last screenshot is deleted. Who may see a screenshot is asked of :mod:`server_stub.authz`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import warnings
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, File, Form, Query, UploadFile
+from fastapi.responses import FileResponse, JSONResponse, Response
+from pydantic import AwareDatetime
+from sqlalchemy import func, insert, select, update
+
+from .. import authz
+from ..db.tables import intervals, projects, screenshots, tasks
+from ..errors import PROBLEM_RESPONSES, ApiError, Forbidden, Invalid, NotFound
+from ..ids import canonical, new_id
+from ..timefmt import rfc3339, to_epoch
+from . import paging
+from .deps import AppState, CurrentActor, State
+from .models import ScreenshotOut, ScreenshotPage
+from .ranges import resolve_range, resolve_tz
+
+router = APIRouter(tags=["screenshots"], responses=PROBLEM_RESPONSES)
+
+MAX_IMAGE_BYTES = 5 * 1024 * 1024
+MAX_UPLOAD_BYTES = MAX_IMAGE_BYTES + 64 * 1024  # the image plus the multipart envelope
+UPLOAD_PATH = "/screenshots"
+MEDIA_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
+_IMAGE_CONTENT = {
+    media: {"schema": {"type": "string", "format": "binary"}} for media in MEDIA_TYPES.values()
+}
+
+
+def _out(row) -> dict:
+    return {
+        "id": row.id,
+        "user_id": row.user_id,
+        "interval_id": row.interval_id,
+        "project_id": row.project_id,
+        "taken_at": rfc3339(row.taken_at, None),
+        "sha256": row.sha256,
+        "bytes": row.bytes,
+        "width": row.width,
+        "height": row.height,
+        "media_type": row.media_type,
+        "blurred": bool(row.blurred),
+    }
+
+
+def _select():
+    return select(screenshots, tasks.c.project_id, projects.c.screenshots.label("project_shots"))
+
+
+def _joined():
+    return (
+        screenshots.join(intervals, intervals.c.id == screenshots.c.interval_id)
+        .join(tasks, tasks.c.id == intervals.c.task_id)
+        .join(projects, projects.c.id == tasks.c.project_id)
+    )
+
+
+def _storage_key(sha256: str) -> str:
+    return f"screenshots/{sha256[:2]}/{sha256}"
+
+
+def _blob_path(state: AppState, key: str) -> Path:
+    return Path(state.settings.data_dir) / key
+
+
+def _store(state: AppState, key: str, data: bytes) -> None:
+    """Write the blob once (content-addressed), atomically."""
+    path = _blob_path(state, key)
+    if path.is_file() and path.stat().st_size == len(data):
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{new_id()}.tmp")
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _inspect(data: bytes) -> tuple[str, int, int]:
+    """(media type, width, height) of a JPEG, PNG or WebP; 422 ``not_an_image`` otherwise."""
+    from PIL import Image
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # a decompression bomb is not an image we keep
+            with Image.open(io.BytesIO(data)) as im:
+                media = MEDIA_TYPES.get(im.format or "")
+                width, height = im.size
+                im.verify()
+    except Exception:  # Pillow raises many kinds for bad input
+        media = None
+    if media is None:
+        raise Invalid("not_an_image", "the image must be a JPEG, PNG or WebP file")
+    return media, width, height
+
+
+@router.post(
+    "/screenshots",
+    response_model=ScreenshotOut,
+    status_code=201,
+    responses={200: {"model": ScreenshotOut, "description": "already uploaded (same id, hash)"}},
+)
+def upload_screenshot(
+    actor: CurrentActor,
+    state: State,
+    id: Annotated[UUID, Form(description="the client's id of the screenshot")],
+    interval_id: Annotated[UUID, Form()],
+    taken_at: Annotated[AwareDatetime, Form()],
+    sha256: Annotated[str, Form(pattern=r"^[0-9a-f]{64}$", description="of the image bytes")],
+    image: Annotated[UploadFile, File(description="JPEG, PNG or WebP, at most 5 MiB")],
+    blurred: Annotated[bool, Form()] = False,
+) -> Response:
+    authz.require(actor, authz.Action.TRACK_TIME)
+    data = image.file.read(MAX_IMAGE_BYTES + 1)
+    if len(data) > MAX_IMAGE_BYTES:
+        raise ApiError(413, "image_too_large", "screenshots may be at most 5 MiB")
+    if hashlib.sha256(data).hexdigest() != sha256:
+        raise Invalid("sha256_mismatch", "sha256 does not match the image bytes")
+    taken = to_epoch(taken_at)
+    if taken is None:
+        raise Invalid("invalid_time", "taken_at must fall between 1971 and 2200")
+    media, width, height = _inspect(data)
+    sid, iid = canonical(id), canonical(interval_id)
+    now = state.now()
+    with state.db.write() as tx:
+        conn = tx.conn
+        row = conn.execute(_select().select_from(_joined()).where(screenshots.c.id == sid)).first()
+        if row is not None:
+            if row.user_id != actor.user_id or row.sha256 != sha256:
+                raise ApiError(409, "screenshot_conflict", "this id holds a different image")
+            if row.deleted_at is not None:
+                raise ApiError(409, "screenshot_deleted", "this screenshot was deleted")
+            return JSONResponse(_out(row), status_code=200)
+        owner = conn.execute(
+            select(intervals.c.user_id, intervals.c.deleted, projects.c.screenshots)
+            .select_from(
+                intervals.join(tasks, tasks.c.id == intervals.c.task_id).join(
+                    projects, projects.c.id == tasks.c.project_id
+                )
+            )
+            .where(intervals.c.id == iid)
+        ).first()
+        if owner is None or owner.deleted or not authz.may_upload_capture(actor, owner.user_id):
+            raise NotFound("interval", "interval_not_found")
+        if not owner.screenshots:
+            raise Forbidden("this project does not take screenshots", "screenshots_disabled")
+        key = _storage_key(sha256)
+        _store(state, key, data)
+        conn.execute(
+            insert(screenshots).values(
+                id=sid, user_id=actor.user_id, device_name=f"token:{actor.token_id[:8]}",
+                interval_id=iid, taken_at=taken, sha256=sha256, bytes=len(data), width=width,
+                height=height, media_type=media, blurred=blurred, storage_key=key,
+                seq=tx.next_seq(), created_at=now, updated_at=now,
+            )
+        )  # fmt: skip
+        row = conn.execute(_select().select_from(_joined()).where(screenshots.c.id == sid)).one()
+    return JSONResponse(_out(row), status_code=201)
+
+
+@router.get("/screenshots", response_model=ScreenshotPage)
+def list_screenshots(
+    actor: CurrentActor,
+    state: State,
+    from_: Annotated[date | None, Query(alias="from", description="first local day")] = None,
+    to: Annotated[date | None, Query(description="last local day (inclusive)")] = None,
+    tz: Annotated[str | None, Query(max_length=64, description="IANA zone of the days")] = None,
+    user_id: UUID | None = None,
+    project_id: UUID | None = None,
+    interval_id: UUID | None = None,
+    cursor: paging.Cursor = None,
+    limit: paging.Limit = 100,
+) -> dict:
+    q = (
+        _select()
+        .select_from(_joined())
+        .where(authz.screenshot_scope(actor), screenshots.c.deleted_at.is_(None))
+        .order_by(screenshots.c.taken_at, screenshots.c.id)
+        .limit(limit + 1)
+    )
+    with state.db.read() as conn:
+        zone = resolve_tz(conn, tz)
+        lo, hi = resolve_range(from_, to, zone)
+        if lo is not None:
+            q = q.where(screenshots.c.taken_at >= lo)
+        if hi is not None:
+            q = q.where(screenshots.c.taken_at < hi)
+        if user_id is not None:
+            uid = canonical(user_id)
+            if not authz.may_see_user(actor, uid):
+                raise Forbidden("you may only list your own screenshots")
+            q = q.where(screenshots.c.user_id == uid)
+        if project_id is not None:
+            pid = canonical(project_id)
+            if authz.project_access(conn, actor, pid) is None:
+                raise NotFound("project")
+            q = q.where(tasks.c.project_id == pid)
+        if interval_id is not None:
+            q = q.where(screenshots.c.interval_id == canonical(interval_id))
+        if cursor:
+            after, after_id = paging.decode(cursor, int, str)
+            q = q.where(
+                (screenshots.c.taken_at > after)
+                | ((screenshots.c.taken_at == after) & (screenshots.c.id > after_id))
+            )
+        rows = conn.execute(q).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    nxt = paging.encode(rows[-1].taken_at, rows[-1].id) if more else None
+    return {"items": [_out(r) for r in rows], "next_cursor": nxt}
+
+
+def _load_visible(conn, actor: authz.Actor, sid: str):
+    """The live screenshot the caller may see: 404 when hidden, 403 when known but not granted."""
+    row = conn.execute(
+        _select()
+        .select_from(_joined())
+        .where(screenshots.c.id == sid, screenshots.c.deleted_at.is_(None))
+    ).first()
+    if row is None:
+        raise NotFound("screenshot")
+    access = authz.project_access(conn, actor, row.project_id)
+    if not authz.may_see_screenshot(actor, row.user_id, access, bool(row.project_shots)):
+        if access is None:
+            raise NotFound("screenshot")
+        raise Forbidden("you may not see screenshots on this project")
+    return row, access
+
+
+@router.get(
+    "/screenshots/{screenshot_id}/image",
+    response_class=Response,
+    responses={200: {"description": "the image", "content": _IMAGE_CONTENT}},
+)
+def screenshot_image(screenshot_id: UUID, actor: CurrentActor, state: State) -> Response:
+    with state.db.read() as conn:
+        row, _access = _load_visible(conn, actor, canonical(screenshot_id))
+    path = _blob_path(state, row.storage_key)
+    if not path.is_file():
+        raise NotFound("screenshot image")
+    return FileResponse(
+        path, media_type=row.media_type, headers={"Cache-Control": "private, no-store"}
+    )
+
+
+@router.delete("/screenshots/{screenshot_id}", status_code=204, response_class=Response)
+def delete_screenshot(screenshot_id: UUID, actor: CurrentActor, state: State) -> Response:
+    sid = canonical(screenshot_id)
+    now = state.now()
+    with state.db.write() as tx:
+        conn = tx.conn
+        row, _access = _load_visible(conn, actor, sid)
+        if not authz.may_delete_screenshot(actor, row.user_id):
+            raise Forbidden("only the person screenshotted or a manager may delete it")
+        conn.execute(
+            update(screenshots)
+            .where(screenshots.c.id == sid)
+            .values(deleted_at=now, seq=tx.next_seq(), updated_at=now)
+        )
+        live = conn.execute(
+            select(func.count())
+            .select_from(screenshots)
+            .where(screenshots.c.sha256 == row.sha256, screenshots.c.deleted_at.is_(None))
+        ).scalar_one()
+        if not live:  # inside the write lock: no upload of the same bytes can interleave
+            _blob_path(state, row.storage_key).unlink(missing_ok=True)
+    return Response(status_code=204)
