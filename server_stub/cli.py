@@ -1,4 +1,5 @@
-"""``tracker-server``: init, create-user, set-password, create-token, serve (contract §3).
+"""``tracker-server``: init, create-user, set-password, create-token, purge-screenshots, serve
+(contract §3).
 
 Exit codes: 0 success, 1 a refused request (one line on stderr), 2 bad usage. Never a traceback.
 """
@@ -56,6 +57,13 @@ def build_parser() -> argparse.ArgumentParser:
     _common(p)
     p.add_argument("--email", required=True)
     p.add_argument("--device", required=True)
+
+    p = sub.add_parser(
+        "purge-screenshots",
+        help="delete screenshots taken more than N days ago and their files (idempotent)",
+    )
+    _common(p)
+    p.add_argument("--older-than-days", type=int, default=90, metavar="N", help="default 90")
 
     p = sub.add_parser("serve", help="serve the API")
     _common(p)
@@ -191,6 +199,25 @@ def cmd_create_token(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_purge_screenshots(args: argparse.Namespace) -> int:
+    from .services.retention import purge_screenshots
+
+    if args.older_than_days < 0:
+        raise CliError("--older-than-days must be 0 or more")
+    settings, db = _open(args)
+    try:
+        r = purge_screenshots(
+            db, settings.data_dir, older_than_days=args.older_than_days, now=_now()
+        )
+    finally:
+        db.dispose()
+    print(
+        f"purged {r.screenshots} screenshots older than {args.older_than_days} days; "
+        f"removed {r.files} image files ({r.freed_bytes} bytes)"
+    )
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -221,6 +248,7 @@ COMMANDS = {
     "create-user": cmd_create_user,
     "set-password": cmd_set_password,
     "create-token": cmd_create_token,
+    "purge-screenshots": cmd_purge_screenshots,
     "serve": cmd_serve,
 }
 

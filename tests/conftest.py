@@ -14,6 +14,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+# Qt widgets in tests run offscreen unless a run asks for a real screen (the X11 run sets xcb).
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
 from tracker.clock import FixedClock
 from tracker.service import Tracker
 from tracker.store import open_store

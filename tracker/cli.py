@@ -554,6 +554,16 @@ def _sync_command(svc: Any, args: argparse.Namespace, out: Out) -> int:
         f"Pulled {sum(p.values())} changes: {p['project']} projects, {p['task']} tasks, "
         f"{p['interval']} entries ({report.applied} applied, {report.tombstones} deletions)"
     )
+    c = report.capture
+    if c.moved:
+        out.line(
+            f"Pushed {c.slots_sent} activity slots ({c.slots_accepted} accepted, "
+            f"{c.slots_rejected} rejected); screenshots: {c.shots_uploaded} uploaded, "
+            f"{c.shots_deleted} deleted on the server, {c.shots_local_only} kept on this "
+            f"computer, {c.shots_rejected} refused"
+        )
+    for k, n in sorted(report.capture_problems.items()):
+        out.line(f"Capture: {n} {k} (see `tracker activity` / `tracker screenshots list`)")
     for n in report.notices:
         out.line(f"Note: {n}")
     for i, st, d in problems[:20]:
@@ -635,6 +645,8 @@ def _capture_command(svc: Any, args: argparse.Namespace, out: Out) -> int:
             where = " (the server copy is deleted at the next sync)" if shot.uploaded else ""
             out.line(f"Deleted screenshot{where}\n{shot.id}")
         return 0
+    from .store.capture import shot_status
+
     day = parse_date(args.date) if args.date else None
     shots = svc.screenshots(day)
     review = int(svc.config_get("screenshots.review_minutes"))
@@ -644,6 +656,7 @@ def _capture_command(svc: Any, args: argparse.Namespace, out: Out) -> int:
             {"id": s.id, "interval_id": s.interval_id, "taken_at": rfc3339_local(s.taken_at, tz),
              "monitor": s.monitor, "width": s.width, "height": s.height, "bytes": s.bytes,
              "sha256": s.sha256, "blurred": s.blurred, "uploaded": s.uploaded,
+             "sync_status": shot_status(svc.store, s.id)[0],
              "leaves_at": rfc3339_local(svc.review_ends(s, review), tz), "path": str(s.path),
              "task": s.task_title, "project": s.project_name}
             for s in shots
@@ -654,8 +667,13 @@ def _capture_command(svc: Any, args: argparse.Namespace, out: Out) -> int:
         return 0
     for s in shots:
         leaves = svc.review_ends(s, review)
+        status, detail = shot_status(svc.store, s.id)
         if s.uploaded:
             state = "uploaded"
+        elif status == "local_only":
+            state = f"stays on this computer (the server said {detail})"
+        elif status == "rejected":
+            state = f"not accepted by the server ({detail}); retried at the next sync"
         elif s.project_origin == "local":
             state = "stays on this computer (local project)"
         elif leaves <= now:

@@ -2,7 +2,7 @@
 
 Screenshot files live under ``<data dir>/screenshots/YYYY-MM-DD/`` next to the database: the JPEG
 ``<id>.jpg`` and its thumbnail ``<id>.thumb.jpg``. Rows keep paths relative to the data dir. Sync
-(built later) pushes slots and screenshots whose ``revision > synced_revision``.
+(``tracker.sync.capture``) pushes slots and reviewed screenshots; see docs/sync.md.
 """
 
 from __future__ import annotations
@@ -230,3 +230,109 @@ def replace_image(
         "updated_at = ? WHERE id = ?",
         [hashlib.sha256(jpeg).hexdigest(), len(jpeg), int(blurred), _epoch(now), shot.id],
     )
+
+
+# -- sync --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PendingSlot:
+    slot: Slot
+    revision: int
+
+
+def pending_slots(store: Store, after_id: str, limit: int) -> list[PendingSlot]:
+    """Unpushed slots of entries the server already holds (``server_revision > 0``), in id order.
+    Slots of local projects, deleted slots and empty slots never leave the machine."""
+    rows = store.conn.execute(
+        """
+        SELECT a.id, a.interval_id, a.slot_start, a.slot_seconds, a.active_seconds,
+               a.keyboard_events, a.mouse_events, a.revision
+        FROM activity_slots a
+        JOIN intervals i ON i.id = a.interval_id
+        JOIN tasks t ON t.id = i.task_id
+        JOIN projects p ON p.id = t.project_id
+        WHERE a.revision > a.synced_revision AND a.deleted = 0 AND a.slot_seconds > 0
+          AND i.server_revision > 0 AND p.origin = 'server' AND a.id > ?
+        ORDER BY a.id LIMIT ?
+        """,
+        [after_id, limit],
+    ).fetchall()
+    return [PendingSlot(Slot(*r[:7]), r[7]) for r in rows]
+
+
+def mark_slots_synced(store: Store, sent: list[tuple[str, int]]) -> None:
+    """``(id, revision sent)``: a slot changed since stays pending."""
+    store.conn.executemany(
+        "UPDATE activity_slots SET synced_revision = MAX(synced_revision, ?), sync_status = NULL, "
+        "sync_detail = NULL WHERE id = ?",
+        [(rev, sid) for sid, rev in sent],
+    )
+
+
+def set_slot_status(store: Store, slot_id: str, status: str | None, detail: str | None) -> None:
+    store.conn.execute(
+        "UPDATE activity_slots SET sync_status = ?, sync_detail = ? WHERE id = ?",
+        [status, detail, slot_id],
+    )
+
+
+def shots_to_upload(store: Store, reviewed_before: int, limit: int = 1000) -> list[Screenshot]:
+    """Live, not yet uploaded shots of entries the server holds, taken before
+    ``reviewed_before`` (their review window has passed), not kept local-only."""
+    rows = store.conn.execute(
+        f"SELECT {_SHOT_COLUMNS} {_SHOT_FROM} WHERE s.deleted = 0 AND s.uploaded = 0 "
+        "AND s.taken_at <= ? AND i.server_revision > 0 AND p.origin = 'server' "
+        "AND COALESCE(s.sync_status, '') != 'local_only' ORDER BY s.taken_at, s.id LIMIT ?",
+        [reviewed_before, limit],
+    ).fetchall()
+    return [_shot(store, r) for r in rows]
+
+
+def mark_shot_uploaded(store: Store, shot_id: str, sha256: str, now: int) -> bool:
+    """False when the row is gone (deleted during the upload) or holds another image."""
+    cur = store.conn.execute(
+        "UPDATE screenshots SET uploaded = 1, uploaded_at = ?, synced_revision = revision, "
+        "sync_status = NULL, sync_detail = NULL WHERE id = ? AND sha256 = ? AND deleted = 0",
+        [now, shot_id, sha256],
+    )
+    return cur.rowcount == 1
+
+
+def set_shot_status(store: Store, shot_id: str, status: str | None, detail: str | None) -> None:
+    store.conn.execute(
+        "UPDATE screenshots SET sync_status = ?, sync_detail = ? WHERE id = ?",
+        [status, detail, shot_id],
+    )
+
+
+def shot_tombstones(store: Store) -> list[str]:
+    """Shots deleted here after upload: the server still has them."""
+    rows = store.conn.execute(
+        "SELECT id FROM screenshots INDEXED BY screenshots_tombstones "
+        "WHERE deleted = 1 AND uploaded = 1 ORDER BY id"
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def drop_tombstone(store: Store, shot_id: str) -> None:
+    store.conn.execute("DELETE FROM screenshots WHERE id = ? AND deleted = 1", [shot_id])
+
+
+def shot_status(store: Store, shot_id: str) -> tuple[str | None, str | None]:
+    row = store.conn.execute(
+        "SELECT sync_status, sync_detail FROM screenshots WHERE id = ?", [shot_id]
+    ).fetchone()
+    return (row[0], row[1]) if row else (None, None)
+
+
+def capture_problems(store: Store) -> dict[str, int]:
+    """Slots and screenshots in a visible sync state, e.g. ``{"slots rejected": 2}``."""
+    out: dict[str, int] = {}
+    for table, label in (("activity_slots", "slots"), ("screenshots", "screenshots")):
+        for status, n in store.conn.execute(
+            f"SELECT sync_status, COUNT(*) FROM {table} WHERE sync_status IS NOT NULL "
+            "GROUP BY sync_status"
+        ):
+            out[f"{label} {status}"] = int(n)
+    return out

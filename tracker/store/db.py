@@ -277,6 +277,22 @@ def _m0003(db: Database) -> None:
     )
 
 
+@migrations(name="0004_capture_sync")
+def _m0004(db: Database) -> None:
+    db.executescript(
+        """
+        -- Sync of capture rows: a slot the server rejected ('rejected', detail = its code), a
+        -- screenshot kept on this machine ('local_only': the server's project does not take
+        -- screenshots) or refused ('rejected'). NULL: nothing to report.
+        ALTER TABLE activity_slots ADD COLUMN sync_status TEXT;
+        ALTER TABLE activity_slots ADD COLUMN sync_detail TEXT;
+        ALTER TABLE screenshots ADD COLUMN sync_status TEXT;
+        ALTER TABLE screenshots ADD COLUMN sync_detail TEXT;
+        CREATE INDEX screenshots_tombstones ON screenshots (id) WHERE deleted = 1;
+        """
+    )
+
+
 def _configure(conn: sqlite3.Connection) -> None:
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     conn.execute("PRAGMA foreign_keys = ON")

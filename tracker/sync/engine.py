@@ -6,7 +6,7 @@ derived from the batch's body (a retry of the same batch, even from a restarted 
 the same key). Rows are marked synced only from the server's answer, one transaction per answer.
 Conflicts are merged field by field (``conflicts.merge``) and pushed again on the new base;
 rejections become the entry's visible ``rejected`` state with the server's code; neither blocks
-any other entry.
+any other entry. Then activity slots and reviewed screenshots (:mod:`tracker.sync.capture`).
 
 Pull: ``GET /changes`` from the stored cursor; each page (projects, tasks, memberships, entries,
 tombstones) is applied in one local transaction together with the cursor that follows it, so a
@@ -24,9 +24,11 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from ..store import capture as capture_store
 from ..store import sync_state as ss
 from ..store.repo import Store
 from ..store.sync_state import Content, LocalRow
+from .capture import CapturePusher, CaptureReport
 from .conflicts import merge
 from .errors import Refused
 from .transport import Transport, encode_json
@@ -75,6 +77,8 @@ class SyncReport:
     pending: int = 0
     problems: dict[str, int] = field(default_factory=dict)
     last_success: str | None = None
+    capture: CaptureReport = field(default_factory=CaptureReport)
+    capture_problems: dict[str, int] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -87,6 +91,7 @@ class SyncReport:
             "conflict": self.problems.get("conflict", 0),
             "rejected": self.problems.get("rejected", 0),
             "last_sync": self.last_success,
+            "capture": {**self.capture.as_dict(), "problems": self.capture_problems},
         }  # fmt: skip
 
 
@@ -157,6 +162,7 @@ class SyncEngine:
         with self.store.snapshot():
             report.pending = self.store.count_unpushed()
             report.problems = ss.counts(self.store)
+            report.capture_problems = capture_store.capture_problems(self.store)
         return report
 
     # -- push ----------------------------------------------------------------------------------
@@ -185,6 +191,8 @@ class SyncEngine:
             if not again:
                 break
             requeue = again
+        # Activity and screenshots of the entries the server now holds.
+        CapturePusher(self.store, self.transport, self.now, self.batch_size).push(report.capture)
 
     def _next_batch(
         self, after: str, requeue: set[str] | None

@@ -86,8 +86,11 @@ class Transport(Protocol):
         params: dict[str, Any] | None = None,
         headers: dict[str, str] | None = None,
         retry: bool = True,
+        form: dict[str, str] | None = None,
+        files: dict[str, tuple[str, bytes, str]] | None = None,
     ) -> Response:
-        """``json_body`` is encoded here; ``body`` is JSON the caller encoded already."""
+        """``json_body`` is encoded here; ``body`` is JSON the caller encoded already;
+        ``form`` and ``files`` make a multipart body."""
         ...
 
     def close(self) -> None: ...
@@ -194,13 +197,16 @@ class HttpTransport:
         body: bytes | None,
         params: dict[str, Any] | None,
         headers: dict[str, str],
+        form: dict[str, str] | None = None,
+        files: dict[str, tuple[str, bytes, str]] | None = None,
     ) -> Response:
         req = self._requests
         self.requests_sent += 1
         try:
             r = self.session.request(
-                method, url, data=body, params=params, headers=headers, timeout=self.timeout
-            )
+                method, url, data=form if files else body, files=files, params=params,
+                headers=headers, timeout=self.timeout,
+            )  # fmt: skip
         except (req.Timeout, req.ConnectionError) as exc:
             raise Retryable(f"{type(exc).__name__}") from None
         except req.RequestException as exc:  # invalid URL and the like: not worth retrying
@@ -230,6 +236,8 @@ class HttpTransport:
         params: dict[str, Any] | None = None,
         headers: dict[str, str] | None = None,
         retry: bool = True,
+        form: dict[str, str] | None = None,
+        files: dict[str, tuple[str, bytes, str]] | None = None,
     ) -> Response:
         url = self.base_url + API_PREFIX + path
         hdrs = dict(headers or {})
@@ -247,7 +255,7 @@ class HttpTransport:
         last: Retryable | None = None
         for attempt in range(attempts):
             try:
-                return self._once(method, url, body, params, hdrs)
+                return self._once(method, url, body, params, hdrs, form, files)
             except Retryable as exc:
                 last = exc
                 if attempt + 1 >= attempts:

@@ -1,0 +1,224 @@
+"""Push of capture data: activity slots and reviewed screenshots (server-spec §6.8, §6.10).
+
+Runs at the end of the push step, after the entries: only slots and screenshots of entries the
+server already accepted (``server_revision > 0``) on server projects move.
+
+* Slots: ``POST /activity/batch`` in batches of at most 500, idempotent by the slot's id (the
+  server upserts). A slot is marked synced only from the server's answer (with the revision sent:
+  a slot that grew meanwhile stays pending); a rejected slot shows ``rejected`` with the server's
+  code, blocks nothing and is offered again at the next sync.
+* Screenshots: those not deleted whose review window (``screenshots.review_minutes``) has passed,
+  one multipart ``POST /screenshots`` each (idempotent by id and sha256, so a retry after a lost
+  answer is harmless). 200/201 mark the row uploaded; 403 ``screenshots_disabled`` keeps it on
+  this machine for good (``local_only``, visible in ``tracker screenshots list``). A shot deleted
+  here while its upload was in flight is deleted on the server at once.
+* Deletes: a shot deleted here after upload is a tombstone row until ``DELETE /screenshots/{id}``
+  answered 204 (or 404: already gone); then the row goes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from .. import config
+from ..store import capture as cs
+from ..store.repo import Store
+from .errors import Refused
+from .transport import Transport, encode_json
+
+BATCH_SIZE = 500
+#: Upload answers after which a screenshot stays on this machine (not offered again).
+FINAL_CODES = {"screenshots_disabled", "screenshot_deleted", "screenshot_conflict"}
+
+
+@dataclass
+class CaptureReport:
+    slots_sent: int = 0
+    slots_accepted: int = 0
+    slots_rejected: int = 0
+    shots_uploaded: int = 0
+    shots_local_only: int = 0
+    shots_rejected: int = 0
+    shots_deleted: int = 0
+
+    @property
+    def moved(self) -> bool:
+        return any(vars(self).values())
+
+    def as_dict(self) -> dict[str, int]:
+        return dict(vars(self))
+
+
+def review_minutes(store: Store) -> int:
+    key = "screenshots.review_minutes"
+    value = store.get_setting(key)
+    try:
+        return int(value if value is not None else config.spec(key).default)
+    except ValueError:
+        return int(config.spec(key).default)
+
+
+class CapturePusher:
+    def __init__(
+        self,
+        store: Store,
+        transport: Transport,
+        now: Callable[[], float],
+        batch_size: int = BATCH_SIZE,
+    ) -> None:
+        self.store = store
+        self.transport = transport
+        self.now = now
+        self.batch_size = min(batch_size, BATCH_SIZE)
+
+    def push(self, report: CaptureReport) -> None:
+        self.push_slots(report)
+        self.push_deletes(report)
+        self.push_shots(report)
+
+    # -- activity ------------------------------------------------------------------------------
+
+    def push_slots(self, report: CaptureReport) -> None:
+        after = ""
+        while True:
+            with self.store.snapshot():
+                rows = cs.pending_slots(self.store, after, self.batch_size)
+            if not rows:
+                return
+            after = rows[-1].slot.id
+            try:
+                answer = self._send_slots(rows)
+            except Refused as exc:
+                if len(rows) == 1:
+                    answer = {"accepted": [], "rejected": [_refusal(rows[0].slot.id, exc)]}
+                else:  # one malformed slot refused the whole batch: find it, send the rest
+                    answer = {"accepted": [], "rejected": []}
+                    for r in rows:
+                        try:
+                            one = self._send_slots([r])
+                        except Refused as exc1:
+                            one = {"accepted": [], "rejected": [_refusal(r.slot.id, exc1)]}
+                        answer["accepted"] += one.get("accepted", [])
+                        answer["rejected"] += one.get("rejected", [])
+            self._take_slots(rows, answer, report)
+
+    def _send_slots(self, rows: list[cs.PendingSlot]) -> dict[str, Any]:
+        from .engine import batch_key, wire_time
+
+        items = [
+            {
+                "id": r.slot.id,
+                "interval_id": r.slot.interval_id,
+                "slot_start": wire_time(r.slot.slot_start),
+                "slot_seconds": r.slot.slot_seconds,
+                "active_seconds": r.slot.active_seconds,
+                "keyboard_events": r.slot.keyboard_events,
+                "mouse_events": r.slot.mouse_events,
+            }
+            for r in rows
+        ]
+        raw = encode_json({"slots": items})
+        resp = self.transport.request(
+            "POST", "/activity/batch", body=raw, headers={"Idempotency-Key": batch_key(raw)}
+        )
+        return resp.data or {}
+
+    def _take_slots(
+        self, rows: list[cs.PendingSlot], answer: dict[str, Any], report: CaptureReport
+    ) -> None:
+        sent = {r.slot.id: r.revision for r in rows}
+        report.slots_sent += len(rows)
+        with self.store.transaction():
+            accepted = [i for i in answer.get("accepted", []) if i in sent]
+            cs.mark_slots_synced(self.store, [(i, sent[i]) for i in accepted])
+            report.slots_accepted += len(accepted)
+            for rej in answer.get("rejected", []):
+                sid = rej.get("id")
+                if sid not in sent:
+                    continue
+                report.slots_rejected += 1
+                code, detail = rej.get("code", "rejected"), rej.get("detail", "")
+                cs.set_slot_status(self.store, sid, "rejected", f"{code}: {detail}".strip(": "))
+
+    # -- screenshots ---------------------------------------------------------------------------
+
+    def push_deletes(self, report: CaptureReport) -> None:
+        with self.store.snapshot():
+            ids = cs.shot_tombstones(self.store)
+        for sid in ids:
+            if self._delete_remote(sid):
+                with self.store.transaction():
+                    cs.drop_tombstone(self.store, sid)
+                report.shots_deleted += 1
+
+    def _delete_remote(self, sid: str) -> bool:
+        """True once the server no longer has the shot."""
+        try:
+            self.transport.request("DELETE", f"/screenshots/{sid}")
+        except Refused as exc:
+            if exc.status == 404:
+                return True
+            with self.store.transaction():
+                cs.set_shot_status(self.store, sid, "rejected", _detail(exc))
+            return False
+        return True
+
+    def push_shots(self, report: CaptureReport) -> None:
+        cutoff = int(self.now()) - review_minutes(self.store) * 60
+        with self.store.snapshot():
+            shots = cs.shots_to_upload(self.store, cutoff)
+        for shot in shots:
+            self._upload(shot, report)
+
+    def _upload(self, shot: cs.Screenshot, report: CaptureReport) -> None:
+        from .engine import wire_time
+
+        try:
+            data = shot.path.read_bytes()
+        except OSError:
+            with self.store.transaction():
+                cs.set_shot_status(self.store, shot.id, "rejected", "missing_file")
+            report.shots_rejected += 1
+            return
+        if hashlib.sha256(data).hexdigest() != shot.sha256:
+            return  # the image is being replaced (a blur): the next sync sends the new one
+        form = {
+            "id": shot.id,
+            "interval_id": shot.interval_id,
+            "taken_at": wire_time(int(shot.taken_at.timestamp())) or "",
+            "sha256": shot.sha256,
+            "blurred": "true" if shot.blurred else "false",
+        }
+        try:
+            self.transport.request(
+                "POST", "/screenshots", form=form,
+                files={"image": (f"{shot.id}.jpg", data, "image/jpeg")},
+            )  # fmt: skip
+        except Refused as exc:
+            final = exc.code in FINAL_CODES
+            with self.store.transaction():
+                cs.set_shot_status(
+                    self.store, shot.id, "local_only" if final else "rejected", _detail(exc)
+                )
+            if final:
+                report.shots_local_only += 1
+            else:
+                report.shots_rejected += 1
+            return
+        with self.store.transaction():
+            marked = cs.mark_shot_uploaded(self.store, shot.id, shot.sha256, int(self.now()))
+        if marked:
+            report.shots_uploaded += 1
+        elif self._delete_remote(shot.id):  # deleted here while it was on its way
+            report.shots_deleted += 1
+
+
+def _refusal(sid: str, exc: Refused) -> dict[str, str]:
+    return {"id": sid, "code": exc.code or str(exc.status), "detail": exc.detail}
+
+
+def _detail(exc: Refused) -> str:
+    return f"{exc.code or exc.status}: {exc.detail}".strip(": ")
