@@ -13,7 +13,7 @@ one landed exactly on its ``after`` (exit code 3 otherwise).
 
 The clock is a fake one that advances a few seconds per operation; it resumes after the latest
 intent when the writer is restarted on the same file. Timer entries live from 2024-01-01 on,
-manual and bulk entries in 2023, so they never collide.
+manual and bulk entries from 2000 on (decades of room even for fast runs), so they never collide.
 
 Prints ``ready`` on stdout once the store is open and set up.
 """
@@ -36,7 +36,7 @@ from tracker.store.repo import BULK_COLUMNS
 PROJECT = "Crash"
 TASKS = ("Alpha", "Beta", "Gamma")
 TIMER_EPOCH = datetime(2024, 1, 1, tzinfo=UTC)
-PAST_EPOCH = datetime(2023, 1, 1, tzinfo=UTC)
+PAST_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)  # decades of room below TIMER_EPOCH
 INTENT_KEY = "crash.intent"
 KINDS = ("start", "stop", "split", "split_running", "add", "edit", "note", "delete", "bulk")
 
@@ -185,7 +185,7 @@ class Writer:
         ).fetchone()[0]
 
     def _past_cursor(self) -> int:
-        """Where the next 2023 entry may start: after every entry ever placed there."""
+        """Where the next pre-2024 entry may start: after every entry ever placed there."""
         row = self.conn.execute(
             "SELECT MAX(ended_at) FROM intervals WHERE started_at < ?", [_epoch(TIMER_EPOCH)]
         ).fetchone()
