@@ -8,22 +8,18 @@ it comes back in ``rejected`` with a stable ``code``.
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Annotated
-from uuid import UUID
-
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 from sqlalchemy import false, insert, select, update
 
 from .. import authz
 from ..db.tables import activity_slots, intervals, tasks
-from ..errors import PROBLEM_RESPONSES, Forbidden, Invalid, NotFound
+from ..errors import PROBLEM_RESPONSES, Invalid
 from ..ids import canonical
 from ..timefmt import rfc3339, to_epoch
 from . import paging
 from .deps import CurrentActor, State
 from .models import ActivityBatchIn, ActivityBatchOut, ActivityPage, ActivitySlotIn
-from .ranges import resolve_range, resolve_tz
+from .ranges import Filters, resolve_filters
 
 router = APIRouter(tags=["activity"], responses=PROBLEM_RESPONSES)
 
@@ -134,11 +130,7 @@ class _Row:
 def list_activity(
     actor: CurrentActor,
     state: State,
-    from_: Annotated[date | None, Query(alias="from", description="first local day")] = None,
-    to: Annotated[date | None, Query(description="last local day (inclusive)")] = None,
-    tz: Annotated[str | None, Query(max_length=64, description="IANA zone of the days")] = None,
-    user_id: UUID | None = None,
-    project_id: UUID | None = None,
+    filters: Filters,
     cursor: paging.Cursor = None,
     limit: paging.Limit = 100,
 ) -> dict:
@@ -154,22 +146,15 @@ def list_activity(
         .limit(limit + 1)
     )
     with state.db.read() as conn:
-        zone = resolve_tz(conn, tz)
-        lo, hi = resolve_range(from_, to, zone)
-        if lo is not None:
-            q = q.where(activity_slots.c.slot_start + activity_slots.c.slot_seconds > lo)
-        if hi is not None:
-            q = q.where(activity_slots.c.slot_start < hi)
-        if user_id is not None:
-            uid = canonical(user_id)
-            if not authz.may_see_user(actor, uid):
-                raise Forbidden("you may only list your own activity")
-            q = q.where(activity_slots.c.user_id == uid)
-        if project_id is not None:
-            pid = canonical(project_id)
-            if authz.project_access(conn, actor, pid) is None:
-                raise NotFound("project")
-            q = q.where(tasks.c.project_id == pid)
+        f = resolve_filters(conn, actor, filters, "activity")
+        if f.lo is not None:
+            q = q.where(activity_slots.c.slot_start + activity_slots.c.slot_seconds > f.lo)
+        if f.hi is not None:
+            q = q.where(activity_slots.c.slot_start < f.hi)
+        if f.user_id is not None:
+            q = q.where(activity_slots.c.user_id == f.user_id)
+        if f.project_id is not None:
+            q = q.where(tasks.c.project_id == f.project_id)
         if cursor:
             after_start, after_id = paging.decode(cursor, int, str)
             q = q.where(

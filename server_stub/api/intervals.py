@@ -3,23 +3,20 @@
 from __future__ import annotations
 
 import json
-from datetime import date
 from typing import Annotated
-from uuid import UUID
 
-from fastapi import APIRouter, Header, Query
+from fastapi import APIRouter, Header
 from fastapi.responses import Response
 from sqlalchemy import select
 
 from .. import authz
 from ..db.tables import intervals, tasks
-from ..errors import PROBLEM_RESPONSES, Forbidden, Invalid, NotFound
-from ..ids import canonical
+from ..errors import PROBLEM_RESPONSES, Invalid
 from ..services import idempotency, ingest
 from . import paging
 from .deps import CurrentActor, State
 from .models import BatchOut, IntervalBatchIn, IntervalPage
-from .ranges import resolve_range, resolve_tz
+from .ranges import Filters, resolve_filters
 from .views import interval_out
 
 router = APIRouter(tags=["intervals"], responses=PROBLEM_RESPONSES)
@@ -79,11 +76,7 @@ def _device(actor: authz.Actor) -> str:
 def list_intervals(
     actor: CurrentActor,
     state: State,
-    from_: Annotated[date | None, Query(alias="from", description="first local day")] = None,
-    to: Annotated[date | None, Query(description="last local day (inclusive)")] = None,
-    tz: Annotated[str | None, Query(max_length=64, description="IANA zone of the days")] = None,
-    user_id: UUID | None = None,
-    project_id: UUID | None = None,
+    filters: Filters,
     cursor: paging.Cursor = None,
     limit: paging.Limit = 100,
 ) -> dict:
@@ -95,26 +88,18 @@ def list_intervals(
         .limit(limit + 1)
     )
     with state.db.read() as conn:
-        zone = resolve_tz(conn, tz)
-        lo, hi = resolve_range(from_, to, zone)
-        if lo is not None:
-            q = q.where(intervals.c.ended_at.is_(None) | (intervals.c.ended_at > lo))
-        if hi is not None:
-            q = q.where(intervals.c.started_at < hi)
-        if user_id is not None:
-            uid = canonical(user_id)
-            if not authz.may_see_user(actor, uid):
-                raise Forbidden("you may only list your own intervals")
-            q = q.where(intervals.c.user_id == uid)
+        f = resolve_filters(conn, actor, filters, "intervals")
+        if f.lo is not None:
+            q = q.where(intervals.c.ended_at.is_(None) | (intervals.c.ended_at > f.lo))
+        if f.hi is not None:
+            q = q.where(intervals.c.started_at < f.hi)
+        if f.user_id is not None:
+            q = q.where(intervals.c.user_id == f.user_id)
         notes_hidden: set[str] = set()
-        if project_id is not None:
-            pid = canonical(project_id)
-            access = authz.project_access(conn, actor, pid)
-            if access is None:
-                raise NotFound("project")
-            q = q.where(tasks.c.project_id == pid)
-            if access.kind == "viewer" and not access.grants.get("show_notes"):
-                notes_hidden.add(pid)
+        if f.project_id is not None:
+            q = q.where(tasks.c.project_id == f.project_id)
+            if f.access.kind == "viewer" and not f.access.grants.get("show_notes"):
+                notes_hidden.add(f.project_id)
         if cursor:
             after_start, after_id = paging.decode(cursor, int, str)
             q = q.where(
@@ -122,7 +107,7 @@ def list_intervals(
                 | ((intervals.c.started_at == after_start) & (intervals.c.id > after_id))
             )
         rows = conn.execute(q).all()
-        if actor.role == authz.Role.VIEWER and project_id is None:
+        if actor.role == authz.Role.VIEWER and f.project_id is None:
             notes_hidden = _viewer_hidden_notes(conn, actor)
     more = len(rows) > limit
     rows = rows[:limit]

@@ -12,12 +12,11 @@ import hashlib
 import io
 import os
 import warnings
-from datetime import date
 from pathlib import Path
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, File, Form, Query, UploadFile
+from fastapi import APIRouter, File, Form, UploadFile
 from fastapi.responses import FileResponse, JSONResponse, Response
 from pydantic import AwareDatetime
 from sqlalchemy import func, insert, select, update
@@ -30,7 +29,7 @@ from ..timefmt import rfc3339, to_epoch
 from . import paging
 from .deps import AppState, CurrentActor, State
 from .models import ScreenshotOut, ScreenshotPage
-from .ranges import resolve_range, resolve_tz
+from .ranges import Filters, resolve_filters
 
 router = APIRouter(tags=["screenshots"], responses=PROBLEM_RESPONSES)
 
@@ -182,11 +181,7 @@ def upload_screenshot(
 def list_screenshots(
     actor: CurrentActor,
     state: State,
-    from_: Annotated[date | None, Query(alias="from", description="first local day")] = None,
-    to: Annotated[date | None, Query(description="last local day (inclusive)")] = None,
-    tz: Annotated[str | None, Query(max_length=64, description="IANA zone of the days")] = None,
-    user_id: UUID | None = None,
-    project_id: UUID | None = None,
+    filters: Filters,
     interval_id: UUID | None = None,
     cursor: paging.Cursor = None,
     limit: paging.Limit = 100,
@@ -199,22 +194,15 @@ def list_screenshots(
         .limit(limit + 1)
     )
     with state.db.read() as conn:
-        zone = resolve_tz(conn, tz)
-        lo, hi = resolve_range(from_, to, zone)
-        if lo is not None:
-            q = q.where(screenshots.c.taken_at >= lo)
-        if hi is not None:
-            q = q.where(screenshots.c.taken_at < hi)
-        if user_id is not None:
-            uid = canonical(user_id)
-            if not authz.may_see_user(actor, uid):
-                raise Forbidden("you may only list your own screenshots")
-            q = q.where(screenshots.c.user_id == uid)
-        if project_id is not None:
-            pid = canonical(project_id)
-            if authz.project_access(conn, actor, pid) is None:
-                raise NotFound("project")
-            q = q.where(tasks.c.project_id == pid)
+        f = resolve_filters(conn, actor, filters, "screenshots")
+        if f.lo is not None:
+            q = q.where(screenshots.c.taken_at >= f.lo)
+        if f.hi is not None:
+            q = q.where(screenshots.c.taken_at < f.hi)
+        if f.user_id is not None:
+            q = q.where(screenshots.c.user_id == f.user_id)
+        if f.project_id is not None:
+            q = q.where(tasks.c.project_id == f.project_id)
         if interval_id is not None:
             q = q.where(screenshots.c.interval_id == canonical(interval_id))
         if cursor:
