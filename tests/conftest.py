@@ -13,6 +13,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 # Qt widgets in tests run offscreen unless a run asks for a real screen (the X11 run sets xcb).
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -22,6 +23,11 @@ from tracker.service import Tracker
 from tracker.store import open_store
 
 BERLIN = ZoneInfo("Europe/Berlin")
+
+# Hypothesis fails an example that runs past its 200 ms deadline, and a busy CI machine can stall
+# a process for that long; the properties are about results, not speed.
+hypothesis_settings.register_profile("tracker", deadline=None)
+hypothesis_settings.load_profile("tracker")
 
 
 @pytest.fixture

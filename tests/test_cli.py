@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from wallclock import clear_of_midnight
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -50,6 +51,9 @@ def test_projects_and_tasks(cli, seeded):
 
 
 def test_start_switch_stop_status(cli, seeded):
+    # "--at 00:00" is today's midnight: every command must run on that day, and after 00:00:01
+    # (a start in the future is refused; a stop within the second it started keeps no entry).
+    clear_of_midnight(BERLIN)
     started = cli.ok("start", "Globex site/Homepage", "--at", "00:00", "--json").json()
     assert started["ended_at"] is None and started["source"] == "timer"
     status = cli.ok("status", "--json").json()

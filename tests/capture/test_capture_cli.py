@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from wallclock import clear_of_midnight
+
 from tracker.capture.ports import synthetic
 from tracker.capture.shots import encode
 from tracker.capture.slots import Slot
@@ -30,6 +32,9 @@ def seed(data_dir, tz):
 def test_activity_and_screenshots_commands(cli, tmp_path):
     from zoneinfo import ZoneInfo
 
+    # The slot is in the current 10-minute slot, and `tracker activity` shows today's: seeding and
+    # the command must see the same local day.
+    clear_of_midnight(ZoneInfo("Europe/Berlin"))
     s, slot = seed(cli.data_dir, ZoneInfo("Europe/Berlin"))
     r = cli("--json", "activity")
     assert r.code == 0, r.err

@@ -176,6 +176,7 @@ def test_with_no_display_every_capture_feature_says_why_and_tracking_works(svc, 
     a = build(InlineExecutor(svc), svc.clock, BERLIN, tray_available=False,
               autostart=NullAutostart(), quit_app=lambda: None, capture=backends,
               make_id=ids)  # fmt: skip
+    a.capture.wall = lambda: svc.clock.now().timestamp()  # the test's clock, not the real one
     a.window.open_dialog = lambda d: d.show()
     qtbot.addWidget(a.window)
     a.start()

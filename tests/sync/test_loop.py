@@ -33,7 +33,9 @@ def test_trigger_returns_at_once_and_a_sync_happens():
     try:
         t = time.perf_counter()
         loop.trigger()
-        assert time.perf_counter() - t < 0.05
+        # A trigger that waited for the sync would block for the 5 s of the slow network above;
+        # a second leaves room for a loaded machine's scheduling.
+        assert time.perf_counter() - t < 1.0
         _wait(lambda: callers)
         assert callers == ["tracker-sync"]  # on the loop's own thread
         assert not results
@@ -83,7 +85,7 @@ def test_ticks_without_trigger_and_stop_is_prompt():
     loop = SyncLoop(lambda: runs.append(time.monotonic()) or SyncReport(), interval_seconds=0)
     loop.start()  # the interval is at least one second
     try:
-        _wait(lambda: len(runs) >= 1, timeout=3)
+        _wait(lambda: len(runs) >= 1, timeout=10)
     finally:
         t = time.perf_counter()
         loop.stop()
