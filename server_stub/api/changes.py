@@ -7,10 +7,10 @@ membership that granted it, so a client that already holds a later cursor still 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
-from sqlalchemy import Connection, and_, case, literal, select
+from fastapi import APIRouter, Query
+from sqlalchemy import Connection, and_, case, func, literal, or_, select
 
 from .. import authz
 from ..authz import Actor
@@ -28,7 +28,14 @@ def _greatest(a: Any, b: Any) -> Any:
     return case((a > b, a), else_=b)
 
 
-def _sources(conn: Connection, actor: Actor, after: int, exact: int | None, limit: int | None):
+def _sources(
+    conn: Connection,
+    actor: Actor,
+    after: int,
+    exact: int | None,
+    limit: int | None,
+    skip_writer: str | None = None,
+):
     """(seq, type, id, deleted, data) tuples from every source, each source seq-ordered."""
 
     def bound(q, eff):
@@ -84,19 +91,35 @@ def _sources(conn: Connection, actor: Actor, after: int, exact: int | None, limi
         .select_from(intervals.join(tasks, tasks.c.id == intervals.c.task_id))
         .where(intervals.c.user_id == actor.user_id)
     )
+    if skip_writer is not None:
+        q = q.where(or_(intervals.c.written_by.is_(None), intervals.c.written_by != skip_writer))
     for r in conn.execute(bound(q, eff)).all():
         out.append((r.seq, "interval", r.id, bool(r.deleted), interval_out(r, r.project_id)))
     out.sort(key=lambda x: (x[0], x[1], x[2]))
     return out
 
 
+SkipWriter = Annotated[
+    str | None,
+    Query(
+        pattern=r"^[A-Za-z0-9_.:-]{1,64}$",
+        description="Leave out the caller's intervals stored exactly as sent by the push that "
+        "carried this `Tracker-Writer` id: the device that sent them already holds them.",
+    ),
+]
+
+
 @router.get("/changes", response_model=ChangesPage)
 def changes(
-    actor: CurrentActor, state: State, cursor: paging.Cursor = None, limit: paging.Limit = 100
+    actor: CurrentActor,
+    state: State,
+    cursor: paging.Cursor = None,
+    limit: paging.Limit = 100,
+    skip_writer: SkipWriter = None,
 ) -> dict:
     after = paging.decode(cursor, int)[0] if cursor else 0
     with state.db.read() as conn:
-        rows = _sources(conn, actor, after, None, limit + 1)
+        rows = _sources(conn, actor, after, None, limit + 1, skip_writer)
         more = len(rows) > limit
         if more:
             boundary = rows[limit - 1][0]
@@ -104,12 +127,23 @@ def changes(
                 # Never split one seq across pages: stop before it, or take all of it.
                 page = [r for r in rows[:limit] if r[0] < boundary]
                 if not page:
-                    page = _sources(conn, actor, after, boundary, None)
+                    page = _sources(conn, actor, after, boundary, None, skip_writer)
             else:
                 page = rows[:limit]
         else:
             page = rows
-    last = page[-1][0] if page else after
+        last = page[-1][0] if page else after
+        if skip_writer is not None and not more:
+            # The left-out rows after the last item still move the cursor, so the next pull
+            # does not look at them again.
+            skipped = conn.execute(
+                select(func.max(intervals.c.seq)).where(
+                    intervals.c.user_id == actor.user_id,
+                    intervals.c.seq > last,
+                    intervals.c.written_by == skip_writer,
+                )
+            ).scalar()
+            last = max(last, skipped or 0)
     return {
         "items": [
             {"type": t, "seq": s, "id": i, "deleted": d, "data": data} for s, t, i, d, data in page

@@ -32,6 +32,14 @@ def push_batch(
     actor: CurrentActor,
     state: State,
     idempotency_key: Annotated[str | None, Header(max_length=255)] = None,
+    tracker_writer: Annotated[
+        str | None,
+        Header(
+            pattern=r"^[A-Za-z0-9_.:-]{1,64}$",
+            description="An id for this sync run: rows stored exactly as sent are marked with "
+            "it, and `GET /changes?skip_writer=` leaves them out.",
+        ),
+    ] = None,
 ) -> Response:
     authz.require(actor, authz.Action.TRACK_TIME)
     limit = state.settings.max_batch_items
@@ -47,7 +55,9 @@ def push_batch(
     now = state.now()
     try:
         with state.db.write() as tx:
-            outcome = ingest.apply_batch(tx, actor, items, now, device=_device(actor))
+            outcome = ingest.apply_batch(
+                tx, actor, items, now, device=_device(actor), writer=tracker_writer
+            )
             text = json.dumps(
                 {
                     "accepted": outcome.accepted,

@@ -190,6 +190,10 @@ intervals = Table(
     Column("locked_by_team_invoice_id", ID),
     Column("created_at", BigInteger, nullable=False),
     Column("updated_at", BigInteger, nullable=False),
+    # The sync run (a client-chosen id, ``Tracker-Writer`` header) whose push stored this row
+    # exactly as sent; NULL when the server changed it. ``GET /changes?skip_writer=`` leaves
+    # such rows out: the device that sent them already holds them.
+    Column("written_by", String(64)),
     CheckConstraint("ended_at IS NULL OR ended_at > started_at", name="end_after_start"),
     CheckConstraint("ended_at IS NULL OR ended_at - started_at <= 3596400", name="max_999h"),
     CheckConstraint("source IN ('timer', 'manual')", name="source"),

@@ -47,6 +47,7 @@ class Row:
     created_at: int = 0
     new: bool = False  # not in the database yet
     dirty: bool = False
+    written_by: str | None = None  # the sync run that stored it exactly as sent, if any
 
     def live(self) -> bool:
         return not self.deleted
@@ -189,7 +190,11 @@ def _load(conn: Connection, where: Any, lock_before: int | None) -> list[Row]:
     return [_row_from_db(r, r.project_id, lock_before) for r in rows]
 
 
-def apply_batch(tx: WriteTx, actor: Actor, items: list[Item], now: int, device: str) -> Outcome:
+def apply_batch(
+    tx: WriteTx, actor: Actor, items: list[Item], now: int, device: str, writer: str | None = None
+) -> Outcome:
+    """Apply the items in order. ``writer`` marks rows stored exactly as sent (see
+    ``intervals.written_by``); rows the server changes on its own are left unmarked."""
     conn = tx.conn
     lock_before = conn.execute(select(workspace.c.lock_before)).scalar()
     out = Outcome()
@@ -240,8 +245,9 @@ def apply_batch(tx: WriteTx, actor: Actor, items: list[Item], now: int, device: 
     touched: dict[str, Row] = {}
     longest = 0
 
-    def write(row: Row) -> None:
+    def write(row: Row, exact: bool = False) -> None:
         nonlocal longest
+        row.written_by = writer if exact else None
         if not row.deleted and row.project_id not in rates:
             rates[row.project_id] = resolve(conn, actor.user_id, row.project_id)
         row.seq = tx.next_seq()
@@ -277,7 +283,7 @@ def apply_batch(tx: WriteTx, actor: Actor, items: list[Item], now: int, device: 
             if it.deleted:
                 timeline.remove(cur)
                 cur.deleted, cur.deleted_at, cur.revision = True, now, it.revision
-                write(cur)
+                write(cur, exact=True)
                 out.accepted.append(it.id)
                 continue
 
@@ -344,7 +350,7 @@ def apply_batch(tx: WriteTx, actor: Actor, items: list[Item], now: int, device: 
             row.deleted, row.deleted_at = False, None
             row.device_name = it.device_name or device
         known[row.id] = row
-        write(row)
+        write(row, exact=end == it.ended_at and revision == it.revision)
         timeline.add(row)
         out.accepted.append(it.id)
 
@@ -364,7 +370,7 @@ def _rej(it: Item, code: str, detail: str) -> dict[str, str]:
 
 _BASE_COLS = (
     "device_name", "task_id", "started_at", "ended_at", "tz", "note", "source", "revision",
-    "deleted", "deleted_at", "seq", "updated_at",
+    "deleted", "deleted_at", "seq", "updated_at", "written_by",
 )  # fmt: skip
 _RATE_COLS = (
     "billable", "bill_rate_minor", "bill_currency", "bill_rate_origin", "pay_rate_minor",
@@ -376,7 +382,7 @@ _INSERT_COLS = ("id", "user_id", "created_at", *_BASE_COLS, *_RATE_COLS)
 def _base(row: Row, now: int) -> tuple:
     return (
         row.device_name, row.task_id, row.started_at, row.ended_at, row.tz, row.note, row.source,
-        row.revision, row.deleted, row.deleted_at, row.seq, now,
+        row.revision, row.deleted, row.deleted_at, row.seq, now, row.written_by,
     )  # fmt: skip
 
 

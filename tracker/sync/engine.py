@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -143,6 +144,10 @@ class SyncEngine:
         self.now = now
         self.batch_size = min(batch_size, BATCH_SIZE)
         self.page_size = page_size
+        # This run's writer id: the server marks the rows it stores exactly as this run sent
+        # them, and the pull of the same run asks to leave those out (they are here already).
+        # A new id per run, never stored: after a crash the next run pulls them like any other.
+        self.writer: str | None = None
 
     # -- the cycle -----------------------------------------------------------------------------
 
@@ -150,8 +155,12 @@ class SyncEngine:
         """One push and one pull; raises the transport's errors (nothing is lost on any)."""
         report = SyncReport()
         first_notice = ss.last_notice_id(self.store)
-        self.push(report)
-        self.pull(report)
+        self.writer = uuid.uuid4().hex
+        try:
+            self.push(report)
+            self.pull(report)
+        finally:
+            self.writer = None
         now = int(self.now())
         stamp = datetime.fromtimestamp(now, UTC).astimezone(self.tz).isoformat()
         with self.store.transaction():
@@ -213,9 +222,10 @@ class SyncEngine:
             return (rows, items, encode_json({"intervals": items})), after
 
     def _send_batch(self, raw: bytes) -> dict[str, Any]:
-        resp = self.transport.request(
-            "POST", "/intervals/batch", body=raw, headers={"Idempotency-Key": batch_key(raw)}
-        )
+        headers = {"Idempotency-Key": batch_key(raw)}
+        if self.writer is not None:
+            headers["Tracker-Writer"] = self.writer
+        resp = self.transport.request("POST", "/intervals/batch", body=raw, headers=headers)
         return resp.data or {}
 
     def _wire(self, r: LocalRow) -> dict[str, Any]:
@@ -383,6 +393,8 @@ class SyncEngine:
         params: dict[str, Any] = {"limit": self.page_size}
         if cursor:
             params["cursor"] = cursor
+        if self.writer is not None:
+            params["skip_writer"] = self.writer
         return self.transport.request("GET", "/changes", params=params).data or {}
 
     def _apply_page(self, items: list[dict], next_cursor: str | None, report: SyncReport) -> None:
