@@ -1,16 +1,11 @@
 """Server test fixtures: every test that uses ``api`` runs on SQLite and on PostgreSQL.
 
-PostgreSQL: 127.0.0.1:5432, user ``postgres``, trust auth (override with TRACKER_TEST_PG_URL, a
-URL of a database to connect to for creating others). A fresh database is created per test
-session and dropped afterwards. In CI (``CI=true``) an unreachable PostgreSQL fails the run;
-locally it skips those tests.
+PostgreSQL: a fresh database per test session (tests/pgtest.py says where and how).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import os
-import uuid
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pgtest import throwaway_database
 from srvutil import API, PASSWORD, User, reset_database
 
 from server_stub.app import create_app
@@ -30,47 +26,12 @@ with warnings.catch_warnings():  # starlette 1.x prefers httpx2; httpx works the
     warnings.simplefilter("ignore")
     from starlette.testclient import TestClient
 
-PG_ADMIN_URL = os.environ.get(
-    "TRACKER_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
-
-
-def _pg_reachable() -> str | None:
-    import psycopg
-
-    try:
-        with psycopg.connect(_libpq(PG_ADMIN_URL), connect_timeout=3):
-            return None
-    except psycopg.Error as exc:
-        return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-
-
-def _libpq(url: str) -> str:
-    return url.replace("postgresql+psycopg://", "postgresql://", 1)
-
 
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
     """A fresh PostgreSQL database for this session, dropped at the end."""
-    import psycopg
-    from sqlalchemy.engine import make_url
-
-    problem = _pg_reachable()
-    if problem is not None:
-        message = f"PostgreSQL at {PG_ADMIN_URL} unreachable: {problem}"
-        if IN_CI:
-            pytest.fail(message + " (required in CI)")
-        pytest.skip(message)
-    name = f"tracker_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(_libpq(PG_ADMIN_URL), autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    try:
+    with throwaway_database("tracker_test") as url:
         yield url
-    finally:
-        with psycopg.connect(_libpq(PG_ADMIN_URL), autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(

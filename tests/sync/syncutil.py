@@ -238,3 +238,25 @@ def server_live(http: Http) -> dict[str, tuple]:
         for i, d in server_intervals(http).items()
         if not d["deleted"]
     }
+
+
+def fill_entries(d: Device, tasks: list[str], n: int, start: int, *, every: int = 3600,
+                 length: int = 1800) -> list[str]:  # fmt: skip
+    """``n`` finished offline entries straight into ``d``'s store (the store's bulk path): one
+    every ``every`` seconds from ``start``, ``length`` seconds long, cycling through ``tasks``;
+    ids unique across tests on a shared server. Returns the ids in time order."""
+    from tracker.store.repo import BULK_COLUMNS
+
+    base = uuid.uuid4().int & ~0xFFFFFFFF
+    rows = []
+    for i in range(n):
+        at = start + i * every
+        rows.append((str(uuid.UUID(int=base | i)), tasks[i % len(tasks)], at, at + length,
+                     "Europe/Berlin", "", "manual", 1, 0, 0, 0, start, start))  # fmt: skip
+    assert len(BULK_COLUMNS) == len(rows[0])
+    s = d.store()
+    try:
+        s.bulk_insert_intervals(rows)
+    finally:
+        s.close()
+    return [r[0] for r in rows]

@@ -10,17 +10,23 @@ from __future__ import annotations
 
 import os
 import random
-import uuid
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 from faultproxy import FaultProxy
-from syncutil import Device, Team, local_entries, server_intervals, server_live, sign_in
+from syncutil import (
+    Device,
+    Team,
+    fill_entries,
+    local_entries,
+    server_intervals,
+    server_live,
+    sign_in,
+)
 
 from tracker.clock import FixedClock
 from tracker.service import Tracker
-from tracker.store.repo import BULK_COLUMNS
 from tracker.sync.errors import SyncError
 from tracker.sync.transport import Backoff
 
@@ -37,21 +43,7 @@ FAST = {"connect_timeout": 1.0, "read_timeout": 1.0,
 def _fill(d: Device, tasks: list[str], offset: int, n: int) -> list[str]:
     """``n`` half-hour entries every hour from ``T0 + offset`` (the devices interleave; 10k
     entries stay in the past of the tests' clock)."""
-    rows = []
-    now = T0
-    base = uuid.uuid4().int & ~0xFFFFFFFF  # ids unique across tests on the shared server
-    for i in range(n):
-        iid = str(uuid.UUID(int=base | i))
-        start = T0 + offset * LENGTH + i * EVERY
-        rows.append((iid, tasks[i % len(tasks)], start, start + LENGTH, "Europe/Berlin", "",
-                     "manual", 1, 0, 0, 0, now, now))  # fmt: skip
-    assert len(BULK_COLUMNS) == len(rows[0])
-    s = d.store()
-    try:
-        s.bulk_insert_intervals(rows)
-    finally:
-        s.close()
-    return [r[0] for r in rows]
+    return fill_entries(d, tasks, n, T0 + offset * LENGTH, every=EVERY, length=LENGTH)
 
 
 def _rounds(devices: list[Device], proxy: FaultProxy, n: int) -> int:

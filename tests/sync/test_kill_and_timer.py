@@ -6,27 +6,16 @@ import random
 import subprocess
 import sys
 import time
-import uuid
 from datetime import datetime, timedelta
 
 import pytest
-from syncutil import Device, Team, local_entries, server_live, sign_in
+from syncutil import Device, Team, fill_entries, local_entries, server_live, sign_in
 
 T0 = 1_760_000_000  # 2025-10-09
 
 
 def _fill(d: Device, task_id: str, n: int, first: int = 0) -> None:
-    base = uuid.uuid4().int & ~0xFFFFFFFF
-    rows = [
-        (str(uuid.UUID(int=base | i)), task_id, T0 + i * 3600, T0 + i * 3600 + 1800,
-         "Europe/Berlin", f"n{i}", "manual", 1, 0, 0, 0, T0, T0)
-        for i in range(first, first + n)
-    ]  # fmt: skip
-    s = d.store()
-    try:
-        s.bulk_insert_intervals(rows)
-    finally:
-        s.close()
+    fill_entries(d, [task_id], n, T0 + first * 3600)
 
 
 def _kill_during_sync(d: Device, rng: random.Random, times: int, more=None) -> int:

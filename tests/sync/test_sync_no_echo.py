@@ -4,15 +4,13 @@ devices changed, and what the server changed on its own, still arrives."""
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from syncutil import Device, Team, local_entries, server_live, sign_in
+from syncutil import Device, Team, fill_entries, local_entries, server_live, sign_in
 
 from tracker.clock import FixedClock
 from tracker.service import Tracker
-from tracker.store.repo import BULK_COLUMNS
 from tracker.sync.engine import SyncEngine
 from tracker.sync.transport import HttpTransport
 
@@ -44,19 +42,7 @@ def _sync(d: Device) -> tuple:
 
 
 def _fill(d: Device, task_id: str, n: int, first: int = 0) -> list[str]:
-    base = uuid.uuid4().int & ~0xFFFFFFFF
-    rows = []
-    for i in range(n):
-        start = T0 + (first + i) * 3600
-        rows.append((str(uuid.UUID(int=base | i)), task_id, start, start + 1800, "Europe/Berlin",
-                     "", "manual", 1, 0, 0, 0, T0, T0))  # fmt: skip
-    assert len(BULK_COLUMNS) == len(rows[0])
-    s = d.store()
-    try:
-        s.bulk_insert_intervals(rows)
-    finally:
-        s.close()
-    return [r[0] for r in rows]
+    return fill_entries(d, [task_id], n, T0 + first * 3600)
 
 
 def _pulled_intervals(calls) -> list[str]:
