@@ -23,6 +23,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from storecheck import store_problems
 
 from tracker.cli import main as cli_main
 from tracker.clock import FixedClock, SystemClock
@@ -45,34 +46,11 @@ def _env(tmp_path: Path) -> dict[str, str]:
 
 
 def _invariants(db_path: Path) -> list[str]:
-    problems: list[str] = []
     conn = sqlite3.connect(db_path, timeout=30)
     try:
-        if conn.execute("PRAGMA integrity_check").fetchall() != [("ok",)]:
-            problems.append("integrity_check failed")
-        if conn.execute("PRAGMA foreign_key_check").fetchall():
-            problems.append("foreign_key_check failed")
-        running = conn.execute(
-            "SELECT COUNT(*) FROM intervals WHERE deleted = 0 AND ended_at IS NULL"
-        ).fetchone()[0]
-        if running > 1:
-            problems.append(f"{running} running intervals")
-        overlaps = conn.execute(
-            """
-            SELECT prev_id, id FROM (
-                SELECT id, started_at,
-                    LAG(id) OVER w AS prev_id,
-                    LAG(COALESCE(ended_at, 1 << 62)) OVER w AS prev_end
-                FROM intervals WHERE deleted = 0
-                WINDOW w AS (ORDER BY started_at, id)
-            ) WHERE prev_end > started_at LIMIT 5
-            """
-        ).fetchall()
-        if overlaps:
-            problems.append(f"overlapping live intervals: {overlaps}")
+        return store_problems(conn)
     finally:
         conn.close()
-    return problems
 
 
 # -- processes ----------------------------------------------------------------------------------
