@@ -37,9 +37,9 @@ if [[ ! -f $MARKER ]]; then
     ADMIN_PW=$($BIN/python -c 'import secrets; print(secrets.token_urlsafe(12))')
     MEMBER_PW=$($BIN/python -c 'import secrets; print(secrets.token_urlsafe(12))')
     $BIN/tracker-server create-user --email $ADMIN --name Admin --role admin \
-        --password "$ADMIN_PW" >/dev/null
+        --password="$ADMIN_PW" >/dev/null
     $BIN/tracker-server create-user --email $MEMBER --name "Demo Member" --role member \
-        --password "$MEMBER_PW" >/dev/null
+        --password="$MEMBER_PW" >/dev/null
 fi
 
 if curl -fsS "$URL/healthz" >/dev/null 2>&1; then
