@@ -127,6 +127,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--at", required=True, metavar="T")
     p = cmd("delete", "delete an entry (the deletion syncs too)")
     p.add_argument("id")
+    p = cmd("restore", "bring back a deleted entry as it was (undo a delete)")
+    p.add_argument("id", help="the id `tracker delete` printed")
 
     p = cmd("totals", "totals by project, task, day or week")
     p.add_argument("--by", choices=["project", "task", "day", "week"], default="project")
@@ -463,6 +465,12 @@ def _dispatch(svc: Any, args: argparse.Namespace, out: Out) -> int:
             out.data({"id": gone.id, "deleted": True})
         else:
             out.line(f"Deleted entry\n{gone.id}")
+    elif c == "restore":
+        back = svc.restore(args.id)
+        if out.json:
+            out.data(out.entry(back, svc.clock.now()))
+        else:
+            out.line(f"Restored {out.span(back)} {back.project_name}/{back.task_title} ({back.id})")
     elif c == "totals":
         lo, hi = _days(args)
         rows = svc.totals(GroupBy(args.by), lo, hi)

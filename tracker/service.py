@@ -350,6 +350,10 @@ class Tracker:
             if edited.ended_at is not None:
                 edited = replace(edited, heartbeat_at=None)
             self.store.update_interval(edited, now)
+            if start is not None or end is not None:
+                # Activity and screenshots now outside the entry go (slots across the new
+                # boundary keep the share of their numbers that lies inside).
+                self._capture_follows(e, [edited], now)
         return self.store.get_interval(edited.id) or edited
 
     def split(self, ref: str, at: datetime) -> tuple[Interval, Interval]:
@@ -359,6 +363,9 @@ class Tracker:
             first, second = timeline.plan_split(e, self.make_id(), at, now, self.tz)
             self.store.update_interval(first, now)
             self.store.insert_interval(second, self.tz.key, now)
+            # Activity and screenshots from ``at`` on go to the second entry; a slot across
+            # ``at`` is shared in proportion to its seconds on each side.
+            self._capture_follows(e, [first, second], now)
         return self.store.get_interval(first.id) or first, self.store.get_interval(
             second.id
         ) or second
@@ -369,7 +376,34 @@ class Tracker:
             e = self.entry(ref)
             gone = e.changed(deleted=True)
             self.store.update_interval(gone, now)
+            self._drop_capture(e.id, now)
         return gone
+
+    def _capture_follows(
+        self,
+        old: Interval,
+        pieces: list[Interval],
+        now: datetime,
+        away: tuple[datetime, datetime] | None = None,
+    ) -> None:
+        """Move ``old``'s activity slots and screenshots to the entries that now hold its time
+        (``pieces``, in time order); what no piece holds is deleted. ``away``: a period with no
+        input (its share of a slot's activity goes to the time around it). Same transaction."""
+        from .store import capture as cap
+
+        def span(e: Interval) -> cap.Span:
+            end = None if e.ended_at is None else int(e.ended_at.timestamp())
+            return cap.Span(e.id, int(e.started_at.timestamp()), end)
+
+        live = [span(p) for p in pieces if not p.deleted]
+        quiet = None if away is None else (int(away[0].timestamp()), int(away[1].timestamp()))
+        cap.rehome(self.store, span(old), live, now, self.make_id, quiet)
+
+    def _drop_capture(self, interval_id: str, now: datetime) -> None:
+        """The entry is gone: so are its slots and screenshots (tombstones for sync)."""
+        from .store import capture as cap
+
+        cap.drop_capture(self.store, interval_id, now)
 
     def log(self, from_day: date | None = None, to_day: date | None = None) -> list[Interval]:
         lo = local_day_bounds(from_day, self.tz)[0] if from_day else None
@@ -380,6 +414,48 @@ class Tracker:
         self, by: GroupBy | str, from_day: date | None = None, to_day: date | None = None
     ) -> list[TotalRow]:
         return self.store.totals(GroupBy(by), self.tz, self.clock.now(), from_day, to_day)
+
+    def restore(self, ref: str) -> Interval:
+        """Undo a delete: the tombstone comes back as it was (same id, times, task and note)
+        with a new revision, so sync pushes the un-delete. Refused when it would now overlap
+        another entry, or when the server has locked it (invoiced or in a closed period)."""
+        from .errors import OverlapError
+
+        ref = ref.strip()
+        with self.store.transaction():
+            now = self.clock.now()
+            e = self.store.get_interval(ref) if is_uuid(ref) else None
+            if e is None and not is_uuid(ref) and len(ref) >= MIN_PREFIX:
+                found = self.store.deleted_intervals_with_id_prefix(ref)
+                if len(found) > 1:
+                    raise Ambiguous(f"'{ref}' matches several deleted entries: give more of the id")
+                e = found[0] if found else None
+                if e is None and self.store.intervals_with_id_prefix(ref):
+                    raise InvalidInput(f"entry '{ref}' is not deleted: nothing to restore")
+            if e is None:
+                raise NotFound(f"no deleted entry '{ref}': give the id `tracker delete` printed")
+            status, detail = self.store.interval_sync_problem(e.id)
+            detail = detail or ""
+            if (status == "conflict" and detail.startswith("locked")) or (
+                status == "rejected" and detail.startswith("before_lock_date")
+            ):
+                raise InvalidInput(
+                    f"entry {e.id} is locked on the server (invoiced or in a closed period): "
+                    "it cannot be restored"
+                )
+            if not e.deleted:
+                raise InvalidInput(f"entry {e.id} is not deleted: nothing to restore")
+            probe = e.ended_at or max(now, e.started_at + timedelta(seconds=1))
+            hit = self.store.first_overlap(e.started_at, probe, [e.id])
+            if hit is not None:
+                raise OverlapError(
+                    f"cannot restore the entry: it would overlap {timeline.describe(hit, self.tz)}"
+                    "; edit or delete that entry first",
+                    hit.id,
+                )
+            back = e.changed(deleted=False)
+            self.store.update_interval(back, now)
+        return self.store.get_interval(back.id) or back
 
     # -- settings -----------------------------------------------------------------------------
 
@@ -535,24 +611,28 @@ class Tracker:
             tail = None
             if choice != "stop" and (e.ended_at is None or e.ended_at > t):
                 tail = Interval(self.make_id(), e.task_id, t, e.ended_at, e.note, e.source)
+            pieces: list[Interval] = []  # what holds the entry's time now, in time order
             if s > e.started_at:
-                self.store.update_interval(e.changed(ended_at=s, heartbeat_at=None), now)
+                head = e.changed(ended_at=s, heartbeat_at=None)
+                self.store.update_interval(head, now)
+                pieces.append(head)
             else:
                 self._discard(e, now)
+            middle = None
             if middle_task is not None:
-                self.store.insert_interval(
-                    Interval(self.make_id(), middle_task.id, s, t, "", Source.MANUAL),
-                    self.tz.key, now,
-                )  # fmt: skip
+                middle = Interval(self.make_id(), middle_task.id, s, t, "", Source.MANUAL)
             elif choice == "separate":
-                self.store.insert_interval(
-                    Interval(self.make_id(), e.task_id, s, t, "Away", Source.MANUAL),
-                    self.tz.key, now,
-                )  # fmt: skip
+                middle = Interval(self.make_id(), e.task_id, s, t, "Away", Source.MANUAL)
+            if middle is not None:
+                self.store.insert_interval(middle, self.tz.key, now)
+                pieces.append(middle)
             if tail is not None:
                 if tail.ended_at is None:
                     tail = replace(tail, heartbeat_at=now)
                 self.store.insert_interval(tail, self.tz.key, now)
+                pieces.append(tail)
+            # Activity and screenshots follow the time: discarded away time loses its own.
+            self._capture_follows(e, pieces, now, (s, t))
         span = f"{s.astimezone(self.tz):%H:%M}–{t.astimezone(self.tz):%H:%M}"
         return {
             "discard": f"Discarded {span}; the timer goes on",

@@ -2,14 +2,20 @@
 
 Slots are 10 minutes aligned to UTC; ``slot_seconds`` is the tracked part of the slot and a
 task switch inside a slot gives two slots (one per interval). The slot's client UUID is the
-primary key, so a retried batch is a harmless upsert. One bad slot never blocks the others:
-it comes back in ``rejected`` with a stable ``code``.
+primary key, so a retried batch is a harmless upsert — and the way a slot follows its entry
+when the desktop splits or edits it: the same id with another ``interval_id`` (and numbers)
+moves it. ``deleted: true`` deletes the caller's slot (its entry was deleted, or no longer
+covers it); a delete of an unknown id is accepted (nothing to delete), so replays are harmless.
+One bad slot never blocks the others: it comes back in ``rejected`` with a stable ``code``.
 """
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter
-from sqlalchemy import false, insert, select, update
+from pydantic import BaseModel, Field
+from sqlalchemy import delete, false, insert, select, update
 
 from .. import authz
 from ..db.tables import activity_slots, intervals, tasks
@@ -18,7 +24,7 @@ from ..ids import canonical
 from ..timefmt import rfc3339, to_epoch
 from . import paging
 from .deps import CurrentActor, State
-from .models import ActivityBatchIn, ActivityBatchOut, ActivityPage, ActivitySlotIn
+from .models import ActivityBatchOut, ActivityPage, ActivitySlotIn
 from .ranges import Filters, resolve_filters
 
 router = APIRouter(tags=["activity"], responses=PROBLEM_RESPONSES)
@@ -34,13 +40,23 @@ _FIELDS = (
 )
 
 
+class ActivitySlotSyncIn(ActivitySlotIn):
+    deleted: bool = Field(False, description="delete this slot (the numbers are not read)")
+
+
+class ActivityBatchIn(BaseModel):
+    slots: Annotated[list[ActivitySlotSyncIn], Field(json_schema_extra={"maxItems": 1000})]
+
+
 def _reject(out: dict, sid: str, code: str, detail: str) -> None:
     out["rejected"].append({"id": sid, "code": code, "detail": detail})
 
 
-def _prepare(slot: ActivitySlotIn, out: dict) -> dict | None:
+def _prepare(slot: ActivitySlotSyncIn, out: dict) -> dict | None:
     """The slot as column values, or None after rejecting it (checks needing no database)."""
     sid = canonical(slot.id)
+    if slot.deleted:
+        return {"id": sid, "deleted": True}
     start = to_epoch(slot.slot_start)
     if start is None:
         _reject(out, sid, "invalid_time", "slot_start must fall between 1971 and 2200")
@@ -78,7 +94,9 @@ def push_activity(body: ActivityBatchIn, actor: CurrentActor, state: State) -> d
             r.id: r
             for r in conn.execute(
                 select(intervals.c.id, intervals.c.user_id, intervals.c.deleted).where(
-                    intervals.c.id.in_(sorted({i["interval_id"] for i in items}))
+                    intervals.c.id.in_(
+                        sorted({i["interval_id"] for i in items if "interval_id" in i})
+                    )
                 )
             )
         }
@@ -92,6 +110,16 @@ def push_activity(body: ActivityBatchIn, actor: CurrentActor, state: State) -> d
         }
         for item in items:
             sid = item["id"]
+            if item.get("deleted"):
+                row = existing.get(sid)
+                if row is not None and row.user_id != actor.user_id:
+                    _reject(out, sid, "id_conflict", "this slot id belongs to someone else")
+                    continue
+                if row is not None:
+                    conn.execute(delete(activity_slots).where(activity_slots.c.id == sid))
+                    existing.pop(sid)
+                out["accepted"].append(sid)
+                continue
             owner = owners.get(item["interval_id"])
             if owner is None or owner.deleted or not authz.may_upload_capture(actor, owner.user_id):
                 _reject(out, sid, "interval_not_found", "no such interval of yours")

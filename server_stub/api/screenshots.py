@@ -4,6 +4,8 @@ Uploads are idempotent by the client's id and the image's sha256: the same id an
 answer 200 with the stored record, the same id with another hash 409. Images are kept
 content-addressed under the server's data dir (``screenshots/ab/abcdef…``); a blob goes when
 its last screenshot is deleted. Who may see a screenshot is asked of :mod:`server_stub.authz`.
+``PATCH /screenshots/{id}`` moves an uploaded shot to another of the owner's entries (the desktop
+split or edited the entry it was taken in), without sending the image again.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, File, Form, UploadFile
 from fastapi.responses import FileResponse, JSONResponse, Response
-from pydantic import AwareDatetime
+from pydantic import AwareDatetime, BaseModel
 from sqlalchemy import func, insert, select, update
 
 from .. import authz
@@ -249,6 +251,50 @@ def screenshot_image(screenshot_id: UUID, actor: CurrentActor, state: State) -> 
     return FileResponse(
         path, media_type=row.media_type, headers={"Cache-Control": "private, no-store"}
     )
+
+
+class ScreenshotMove(BaseModel):
+    interval_id: UUID
+
+
+@router.patch("/screenshots/{screenshot_id}", response_model=ScreenshotOut)
+def move_screenshot(
+    screenshot_id: UUID, body: ScreenshotMove, actor: CurrentActor, state: State
+) -> dict:
+    """Re-link the caller's own screenshot to another of the caller's live entries. The new
+    entry's project must take screenshots (403 ``screenshots_disabled``); a deleted shot is 409
+    ``screenshot_deleted``; an unknown one 404. The same entry again changes nothing."""
+    authz.require(actor, authz.Action.TRACK_TIME)
+    sid, iid = canonical(screenshot_id), canonical(body.interval_id)
+    now = state.now()
+    with state.db.write() as tx:
+        conn = tx.conn
+        row = conn.execute(select(screenshots).where(screenshots.c.id == sid)).first()
+        if row is None or row.user_id != actor.user_id:
+            raise NotFound("screenshot")
+        if row.deleted_at is not None:
+            raise ApiError(409, "screenshot_deleted", "this screenshot was deleted")
+        if row.interval_id != iid:
+            owner = conn.execute(
+                select(intervals.c.user_id, intervals.c.deleted, projects.c.screenshots)
+                .select_from(
+                    intervals.join(tasks, tasks.c.id == intervals.c.task_id).join(
+                        projects, projects.c.id == tasks.c.project_id
+                    )
+                )
+                .where(intervals.c.id == iid)
+            ).first()
+            if owner is None or owner.deleted or not authz.may_upload_capture(actor, owner.user_id):
+                raise NotFound("interval", "interval_not_found")
+            if not owner.screenshots:
+                raise Forbidden("this project does not take screenshots", "screenshots_disabled")
+            conn.execute(
+                update(screenshots)
+                .where(screenshots.c.id == sid)
+                .values(interval_id=iid, seq=tx.next_seq(), updated_at=now)
+            )
+        out = conn.execute(_select().select_from(_joined()).where(screenshots.c.id == sid)).one()
+    return _out(out)
 
 
 @router.delete("/screenshots/{screenshot_id}", status_code=204, response_class=Response)

@@ -8,7 +8,7 @@ slot gives two slots, one per interval. Pure: the caller passes the time and the
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 SLOT_SECONDS = 600
 
@@ -101,3 +101,137 @@ class SlotRecorder:
         active = min(len(cur.active), tracked)
         return [Slot(self.make_id(), cur.interval_id, cur.slot_start, tracked, active,
                      cur.keyboard, cur.mouse)]  # fmt: skip
+
+
+# -- moving activity with its entry (split, edit, delete, away answers) -------------------------
+
+
+def _cut(x: int, num: int, den: int) -> int:
+    """``floor(x * num / den)`` in integers."""
+    return x * num // den
+
+
+def _inside(a: int, b: int, quiet: tuple[int, int] | None) -> int:
+    """Seconds of ``[a, b)`` outside ``quiet`` (a span known to hold no input)."""
+    if quiet is None:
+        return b - a
+    return (b - a) - max(0, min(b, quiet[1]) - max(a, quiet[0]))
+
+
+def split_slot(
+    slot: Slot,
+    lo: int,
+    hi: int,
+    at: int,
+    new_id: str,
+    quiet: tuple[int, int] | None = None,
+) -> tuple[Slot | None, Slot | None]:
+    """Split ``slot``, whose tracked seconds lie in ``[lo, hi)``, at the instant ``at``.
+
+    Every number is divided in integers, the part before ``at`` keeping ``floor(x · before /
+    window)`` and the part after the rest, so each total is conserved exactly. Tracked seconds
+    are shared by time. Active seconds and the counts are shared by time too, except over
+    ``quiet`` (an away period: no input by definition), which counts for nothing; active
+    seconds are then kept within each part's tracked seconds. The part before keeps the slot's
+    id; the part after gets ``new_id``. A part that would have no tracked seconds gets nothing
+    (the other side keeps the whole slot), so no empty slot is made; ``None`` stands for it.
+    """
+    if at <= lo or hi <= lo:
+        return None, replace(slot, id=new_id)
+    if at >= hi:
+        return slot, None
+    tracked = _cut(slot.slot_seconds, at - lo, hi - lo)
+    if tracked <= 0:
+        return None, replace(slot, id=new_id)
+    if tracked >= slot.slot_seconds:
+        return slot, None
+    num, den = _inside(lo, at, quiet), _inside(lo, hi, quiet)
+    if den <= 0:
+        num, den = at - lo, hi - lo
+    active = _cut(slot.active_seconds, num, den)
+    rest = slot.slot_seconds - tracked
+    active = min(tracked, max(active, slot.active_seconds - rest, 0))
+    before = replace(
+        slot,
+        slot_seconds=tracked,
+        active_seconds=active,
+        keyboard_events=_cut(slot.keyboard_events, num, den),
+        mouse_events=_cut(slot.mouse_events, num, den),
+    )
+    after = Slot(
+        new_id,
+        slot.interval_id,
+        slot.slot_start,
+        rest,
+        slot.active_seconds - active,
+        slot.keyboard_events - before.keyboard_events,
+        slot.mouse_events - before.mouse_events,
+    )
+    return before, after
+
+
+def distribute(
+    slot: Slot,
+    lo: int,
+    hi: int,
+    pieces: list[tuple[str, int, int | None]],
+    make_id: Callable[[], str],
+    quiet: tuple[int, int] | None = None,
+) -> list[Slot]:
+    """The parts of ``slot`` (tracked within ``[lo, hi)``) that fall on ``pieces``.
+
+    ``pieces`` are ``(interval_id, start, end or None for open)``, in time order and not
+    overlapping: what an entry became after a split, an edit or an away answer. The slot is cut
+    with :func:`split_slot` at each piece boundary inside the window (``quiet``: the away
+    period, if any); each part is linked to the piece that holds it, and parts on no piece (time
+    no entry covers any more) are dropped. The first part kept holds the slot's id (the part on
+    the slot's own entry when there is one); the others get new ids. Where the pieces tile the
+    window, the totals are conserved exactly.
+    """
+    if hi <= lo:  # a degenerate window: the whole slot goes where its start lies
+        hi = lo + 1
+    cuts = sorted({b for _, s, e in pieces for b in (s, e) if b is not None and lo < b < hi})
+    if quiet is not None:
+        cuts = sorted({*cuts, *(b for b in quiet if lo < b < hi)})
+    parts: list[Slot] = []
+    rest: Slot | None = slot
+    start = lo
+    for b in [*cuts, hi]:
+        if rest is None:
+            break
+        if b < hi:
+            before, after = split_slot(rest, start, hi, b, make_id(), quiet)
+        else:
+            before, after = rest, None
+        if before is not None:
+            owner = _holder(pieces, start, b)
+            if owner is not None and parts and parts[-1].interval_id == owner:
+                last = parts[-1]  # cut at the away period only: one piece, one part
+                parts[-1] = replace(
+                    last,
+                    slot_seconds=last.slot_seconds + before.slot_seconds,
+                    active_seconds=last.active_seconds + before.active_seconds,
+                    keyboard_events=last.keyboard_events + before.keyboard_events,
+                    mouse_events=last.mouse_events + before.mouse_events,
+                )
+            elif owner is not None:
+                parts.append(replace(before, interval_id=owner))
+        rest, start = after, b
+    if not parts:
+        return []
+    keep = next((i for i, p in enumerate(parts) if p.interval_id == slot.interval_id), 0)
+    if parts[keep].id != slot.id:
+        old = parts[keep].id
+        parts = [
+            replace(p, id=slot.id) if i == keep else (replace(p, id=old) if p.id == slot.id else p)
+            for i, p in enumerate(parts)
+        ]
+    return parts
+
+
+def _holder(pieces: list[tuple[str, int, int | None]], a: int, b: int) -> str | None:
+    """The piece that holds all of ``[a, b)`` (the pieces' boundaries never fall inside)."""
+    for interval_id, s, e in pieces:
+        if s <= a and (e is None or b <= e):
+            return interval_id
+    return None

@@ -10,11 +10,12 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ..capture.slots import Slot
+from ..capture.slots import SLOT_SECONDS, Slot, distribute
 from ..errors import StoreError
 from .repo import Store
 
@@ -61,25 +62,70 @@ def data_dir(store: Store) -> Path:
 
 
 def save_slots(store: Store, slots: list[Slot], now: datetime) -> None:
-    """Upsert by (interval, slot): a second flush of the same slot adds its counts."""
+    """Upsert by (interval, slot): a second flush of the same slot adds its counts.
+
+    A slot flushed after its entry changed (the app closes its open slot when it sees the new
+    running entry, i.e. after a split, a delete or an away answer was written) follows the entry
+    as :func:`rehome` would have moved it: when its entry no longer overlaps the slot's ten
+    minutes (deleted, or moved away), it goes to the live entry of the same task that overlaps
+    them most; with none, a slot of a deleted entry is dropped (others stay as they are). A
+    deleted slot of the same entry and ten minutes comes back as new.
+    """
     t = _epoch(now)
+    slots = _follow_entries(store, slots)
     store.conn.executemany(
         """
         INSERT INTO activity_slots (id, interval_id, slot_start, slot_seconds, active_seconds,
             keyboard_events, mouse_events, created_at, updated_at)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT (interval_id, slot_start) DO UPDATE SET
-            slot_seconds = MAX(slot_seconds, excluded.slot_seconds),
-            active_seconds = MIN(MAX(slot_seconds, excluded.slot_seconds),
-                                 active_seconds + excluded.active_seconds),
-            keyboard_events = keyboard_events + excluded.keyboard_events,
-            mouse_events = mouse_events + excluded.mouse_events,
+            slot_seconds = CASE WHEN deleted = 1 THEN excluded.slot_seconds
+                                ELSE MAX(slot_seconds, excluded.slot_seconds) END,
+            active_seconds = CASE WHEN deleted = 1 THEN excluded.active_seconds
+                                  ELSE MIN(MAX(slot_seconds, excluded.slot_seconds),
+                                           active_seconds + excluded.active_seconds) END,
+            keyboard_events = CASE WHEN deleted = 1 THEN 0 ELSE keyboard_events END
+                              + excluded.keyboard_events,
+            mouse_events = CASE WHEN deleted = 1 THEN 0 ELSE mouse_events END
+                           + excluded.mouse_events,
+            deleted = 0,
             revision = revision + 1,
             updated_at = excluded.updated_at
         """,
         [(s.id, s.interval_id, s.slot_start, s.slot_seconds, s.active_seconds,
           s.keyboard_events, s.mouse_events, t, t) for s in slots],
     )  # fmt: skip
+
+
+def _follow_entries(store: Store, slots: list[Slot]) -> list[Slot]:
+    out: list[Slot] = []
+    for s in slots:
+        lo, hi = s.slot_start, s.slot_start + SLOT_SECONDS
+        row = store.conn.execute(
+            "SELECT task_id, started_at, ended_at, deleted FROM intervals WHERE id = ?",
+            [s.interval_id],
+        ).fetchone()
+        if row is None:
+            out.append(s)  # not ours to judge (an entry this store does not hold)
+            continue
+        task_id, start, end, deleted = row
+        if not deleted and start < hi and (end is None or end > lo):
+            out.append(s)
+            continue
+        best: tuple[int, int, str] | None = None
+        for iid, a, b in store.conn.execute(
+            "SELECT id, started_at, ended_at FROM intervals WHERE deleted = 0 AND task_id = ? "
+            "AND started_at < ? AND (ended_at IS NULL OR ended_at > ?)",
+            [task_id, hi, lo],
+        ):
+            overlap = min(hi, b if b is not None else hi) - max(lo, a)
+            if best is None or (overlap, a) > best[:2]:
+                best = (overlap, a, iid)
+        if best is not None:
+            out.append(replace(s, interval_id=best[2]))
+        elif not deleted:
+            out.append(s)  # nothing took its time over: leave it where the app put it
+    return out
 
 
 def slots_between(store: Store, lo: datetime, hi: datetime) -> list[SlotRow]:
@@ -232,6 +278,128 @@ def replace_image(
     )
 
 
+# -- capture follows its entry (split, edit, delete, away answers) -----------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """An entry's time as epoch seconds; ``end`` None: running."""
+
+    interval_id: str
+    start: int
+    end: int | None
+
+
+def rehome(
+    store: Store,
+    old: Span,
+    pieces: list[Span],
+    now: datetime,
+    make_id: Callable[[], str],
+    quiet: tuple[int, int] | None = None,
+) -> None:
+    """Move the activity and screenshots of entry ``old`` to what it became.
+
+    ``pieces`` are the live entries that now hold (parts of) ``old``'s time, in time order —
+    ``old`` itself with new times, the second half of a split, the tail after an away period.
+    Each slot is cut at the pieces' boundaries (:func:`tracker.capture.slots.distribute`:
+    integer shares in proportion to time, totals conserved where the pieces cover it); parts on
+    no piece are deleted. Each screenshot goes to the piece holding the instant it was taken, or
+    is deleted (a tombstone when the server has it). ``quiet``: an away period, which holds no
+    input, so a slot's active seconds and counts go to the time around it. Runs inside the
+    caller's transaction.
+    """
+    t = _epoch(now)
+    cut = [(p.interval_id, p.start, p.end) for p in pieces]
+    rows = store.conn.execute(
+        "SELECT id, interval_id, slot_start, slot_seconds, active_seconds, keyboard_events, "
+        "mouse_events FROM activity_slots WHERE interval_id = ? AND deleted = 0 ORDER BY id",
+        [old.interval_id],
+    ).fetchall()
+    for r in rows:
+        slot = Slot(*r)
+        lo = max(old.start, slot.slot_start)
+        hi = slot.slot_start + SLOT_SECONDS
+        if old.end is not None:
+            hi = min(hi, old.end)
+        parts = distribute(slot, lo, hi, cut, make_id, quiet)
+        if not any(p.id == slot.id for p in parts):
+            drop_slot(store, slot.id, now)
+        for p in parts:
+            if p.id != slot.id:
+                store.conn.execute(
+                    "INSERT INTO activity_slots (id, interval_id, slot_start, slot_seconds, "
+                    "active_seconds, keyboard_events, mouse_events, created_at, updated_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [p.id, p.interval_id, p.slot_start, p.slot_seconds, p.active_seconds,
+                     p.keyboard_events, p.mouse_events, t, t],
+                )  # fmt: skip
+            elif p != slot:
+                store.conn.execute(
+                    "UPDATE activity_slots SET interval_id = ?, slot_seconds = ?, "
+                    "active_seconds = ?, keyboard_events = ?, mouse_events = ?, "
+                    "revision = revision + 1, sync_status = NULL, sync_detail = NULL, "
+                    "updated_at = ? WHERE id = ?",
+                    [p.interval_id, p.slot_seconds, p.active_seconds, p.keyboard_events,
+                     p.mouse_events, t, p.id],
+                )  # fmt: skip
+    for shot in _live_shots_of(store, old.interval_id):
+        at = _epoch(shot.taken_at)
+        home = next(
+            (p.interval_id for p in pieces if p.start <= at and (p.end is None or at < p.end)),
+            None,
+        )
+        if home is None:
+            delete_screenshot(store, shot, now)
+        elif home != shot.interval_id:
+            store.conn.execute(
+                "UPDATE screenshots SET interval_id = ?, revision = revision + 1, updated_at = ? "
+                "WHERE id = ?",
+                [home, t, shot.id],
+            )
+
+
+def drop_capture(store: Store, interval_id: str, now: datetime) -> None:
+    """The entry is deleted: so are its slots and screenshots (tombstones where sync must
+    delete them on the server too). Runs inside the caller's transaction."""
+    for (sid,) in store.conn.execute(
+        "SELECT id FROM activity_slots WHERE interval_id = ? AND deleted = 0", [interval_id]
+    ).fetchall():
+        drop_slot(store, sid, now)
+    for shot in _live_shots_of(store, interval_id):
+        delete_screenshot(store, shot, now)
+
+
+def drop_slot(store: Store, slot_id: str, now: datetime) -> None:
+    """Delete a slot: a tombstone (pushed as a delete) when the server may hold it — a slot of
+    a server project, or one pushed before — else the row goes."""
+    row = store.conn.execute(
+        "SELECT a.synced_revision, COALESCE(p.origin, 'local') FROM activity_slots a "
+        "LEFT JOIN intervals i ON i.id = a.interval_id LEFT JOIN tasks t ON t.id = i.task_id "
+        "LEFT JOIN projects p ON p.id = t.project_id WHERE a.id = ?",
+        [slot_id],
+    ).fetchone()
+    if row is None:
+        return
+    if row[0] > 0 or row[1] == "server":
+        store.conn.execute(
+            "UPDATE activity_slots SET deleted = 1, revision = revision + 1, sync_status = NULL, "
+            "sync_detail = NULL, updated_at = ? WHERE id = ?",
+            [_epoch(now), slot_id],
+        )
+    else:
+        store.conn.execute("DELETE FROM activity_slots WHERE id = ?", [slot_id])
+
+
+def _live_shots_of(store: Store, interval_id: str) -> list[Screenshot]:
+    rows = store.conn.execute(
+        f"SELECT {_SHOT_COLUMNS} {_SHOT_FROM} WHERE s.interval_id = ? AND s.deleted = 0 "
+        "ORDER BY s.taken_at, s.id",
+        [interval_id],
+    ).fetchall()
+    return [_shot(store, r) for r in rows]
+
+
 # -- sync --------------------------------------------------------------------------------------
 
 
@@ -239,30 +407,38 @@ def replace_image(
 class PendingSlot:
     slot: Slot
     revision: int
+    deleted: bool = False
 
 
 def pending_slots(store: Store, after_id: str, limit: int) -> list[PendingSlot]:
-    """Unpushed slots of entries the server already holds (``server_revision > 0``), in id order.
-    Slots of local projects, deleted slots and empty slots never leave the machine."""
+    """Unpushed slots of entries the server already holds (``server_revision > 0``), and slot
+    tombstones (pushed as deletes), in id order. Slots of local projects, slots of deleted
+    entries and empty slots never leave the machine (local slots are never tombstones)."""
     rows = store.conn.execute(
         """
         SELECT a.id, a.interval_id, a.slot_start, a.slot_seconds, a.active_seconds,
-               a.keyboard_events, a.mouse_events, a.revision
+               a.keyboard_events, a.mouse_events, a.revision, a.deleted
         FROM activity_slots a
-        JOIN intervals i ON i.id = a.interval_id
-        JOIN tasks t ON t.id = i.task_id
-        JOIN projects p ON p.id = t.project_id
-        WHERE a.revision > a.synced_revision AND a.deleted = 0 AND a.slot_seconds > 0
-          AND i.server_revision > 0 AND p.origin = 'server' AND a.id > ?
+        LEFT JOIN intervals i ON i.id = a.interval_id
+        LEFT JOIN tasks t ON t.id = i.task_id
+        LEFT JOIN projects p ON p.id = t.project_id
+        WHERE a.revision > a.synced_revision AND a.id > ?
+          AND (a.deleted = 1 OR (a.slot_seconds > 0 AND i.server_revision > 0
+                                 AND i.deleted = 0 AND p.origin = 'server'))
         ORDER BY a.id LIMIT ?
         """,
         [after_id, limit],
     ).fetchall()
-    return [PendingSlot(Slot(*r[:7]), r[7]) for r in rows]
+    return [PendingSlot(Slot(*r[:7]), r[7], bool(r[8])) for r in rows]
 
 
 def mark_slots_synced(store: Store, sent: list[tuple[str, int]]) -> None:
-    """``(id, revision sent)``: a slot changed since stays pending."""
+    """``(id, revision sent)``: a slot changed since stays pending; a tombstone the server
+    confirmed goes."""
+    store.conn.executemany(
+        "DELETE FROM activity_slots WHERE id = ? AND deleted = 1 AND revision = ?",
+        [(sid, rev) for sid, rev in sent],
+    )
     store.conn.executemany(
         "UPDATE activity_slots SET synced_revision = MAX(synced_revision, ?), sync_status = NULL, "
         "sync_detail = NULL WHERE id = ?",
@@ -282,21 +458,88 @@ def shots_to_upload(store: Store, reviewed_before: int, limit: int = 1000) -> li
     ``reviewed_before`` (their review window has passed), not kept local-only."""
     rows = store.conn.execute(
         f"SELECT {_SHOT_COLUMNS} {_SHOT_FROM} WHERE s.deleted = 0 AND s.uploaded = 0 "
-        "AND s.taken_at <= ? AND i.server_revision > 0 AND p.origin = 'server' "
+        "AND s.taken_at <= ? AND i.server_revision > 0 AND i.deleted = 0 AND p.origin = 'server' "
         "AND COALESCE(s.sync_status, '') != 'local_only' ORDER BY s.taken_at, s.id LIMIT ?",
         [reviewed_before, limit],
     ).fetchall()
     return [_shot(store, r) for r in rows]
 
 
-def mark_shot_uploaded(store: Store, shot_id: str, sha256: str, now: int) -> bool:
-    """False when the row is gone (deleted during the upload) or holds another image."""
+def mark_shot_uploaded(
+    store: Store, shot_id: str, sha256: str, now: int, interval_id: str | None = None
+) -> bool:
+    """False when the row is gone (deleted during the upload) or holds another image. A shot
+    moved to another entry while it was on its way stays pending (re-linked at the next sync)."""
     cur = store.conn.execute(
-        "UPDATE screenshots SET uploaded = 1, uploaded_at = ?, synced_revision = revision, "
+        "UPDATE screenshots SET uploaded = 1, uploaded_at = ?, "
+        "synced_revision = CASE WHEN interval_id = COALESCE(?, interval_id) THEN revision "
+        "ELSE synced_revision END, "
         "sync_status = NULL, sync_detail = NULL WHERE id = ? AND sha256 = ? AND deleted = 0",
-        [now, shot_id, sha256],
+        [now, interval_id, shot_id, sha256],
     )
     return cur.rowcount == 1
+
+
+@dataclass(frozen=True, slots=True)
+class Relink:
+    id: str
+    interval_id: str
+    revision: int
+
+
+def shots_to_relink(store: Store, limit: int = 1000) -> list[Relink]:
+    """Uploaded shots moved to another entry here (a split, an edit, an away answer) whose new
+    entry the server holds: ``PATCH /screenshots/{id}``."""
+    rows = store.conn.execute(
+        "SELECT s.id, s.interval_id, s.revision FROM screenshots s "
+        "JOIN intervals i ON i.id = s.interval_id JOIN tasks t ON t.id = i.task_id "
+        "JOIN projects p ON p.id = t.project_id "
+        "WHERE s.revision > s.synced_revision AND s.uploaded = 1 AND s.deleted = 0 "
+        "AND i.server_revision > 0 AND i.deleted = 0 AND p.origin = 'server' "
+        "ORDER BY s.taken_at, s.id LIMIT ?",
+        [limit],
+    ).fetchall()
+    return [Relink(*r) for r in rows]
+
+
+def mark_shot_relinked(store: Store, r: Relink) -> None:
+    store.conn.execute(
+        "UPDATE screenshots SET synced_revision = MAX(synced_revision, ?), sync_status = NULL, "
+        "sync_detail = NULL WHERE id = ?",
+        [r.revision, r.id],
+    )
+
+
+#: The refusal a local-only shot is retried after: the project took no screenshots then.
+RETRYABLE_LOCAL_ONLY = "screenshots_disabled"
+
+
+def local_only_projects(store: Store) -> list[tuple[str, bool]]:
+    """``(project id, its screenshots switch as last pulled)`` of the server projects holding
+    shots kept here because the project took no screenshots (not deleted, not uploaded)."""
+    rows = store.conn.execute(
+        "SELECT p.id, MAX(p.screenshots) FROM screenshots s "
+        "JOIN intervals i ON i.id = s.interval_id JOIN tasks t ON t.id = i.task_id "
+        "JOIN projects p ON p.id = t.project_id "
+        "WHERE s.sync_status = 'local_only' AND s.sync_detail LIKE ? AND s.deleted = 0 "
+        "AND s.uploaded = 0 AND i.deleted = 0 AND i.server_revision > 0 "
+        "AND p.origin = 'server' GROUP BY p.id ORDER BY p.id",
+        [RETRYABLE_LOCAL_ONLY + "%"],
+    ).fetchall()
+    return [(r[0], bool(r[1])) for r in rows]
+
+
+def reopen_local_only(store: Store, project_id: str) -> int:
+    """The project takes screenshots again: its local-only shots (refused for that reason
+    only) are offered at this sync. Deleted shots have no row or a tombstone: never offered."""
+    cur = store.conn.execute(
+        "UPDATE screenshots SET sync_status = NULL, sync_detail = NULL "
+        "WHERE sync_status = 'local_only' AND sync_detail LIKE ? AND deleted = 0 "
+        "AND uploaded = 0 AND interval_id IN (SELECT i.id FROM intervals i "
+        "JOIN tasks t ON t.id = i.task_id WHERE t.project_id = ?)",
+        [RETRYABLE_LOCAL_ONLY + "%", project_id],
+    )
+    return cur.rowcount
 
 
 def set_shot_status(store: Store, shot_id: str, status: str | None, detail: str | None) -> None:

@@ -338,6 +338,22 @@ class Store:
         )
         return [_interval(r) for r in rows]
 
+    def deleted_intervals_with_id_prefix(self, prefix: str) -> list[Interval]:
+        """Tombstones whose id starts with ``prefix`` (at most two: enough to tell if unique)."""
+        rows = self._all(
+            f"SELECT {_INTERVAL_COLUMNS} {_INTERVAL_FROM} "
+            "WHERE i.id >= ? AND i.id < ? AND i.deleted = 1 LIMIT 2",
+            [prefix, prefix + "\uffff"],
+        )
+        return [_interval(r) for r in rows]
+
+    def interval_sync_problem(self, interval_id: str) -> tuple[str | None, str | None]:
+        """``(sync_status, sync_detail)`` of an entry: what the server said about it last."""
+        row = self._one(
+            "SELECT sync_status, sync_detail FROM intervals WHERE id = ?", [interval_id]
+        )
+        return (row[0], row[1]) if row else (None, None)
+
     def running(self) -> Interval | None:
         row = self._one(
             f"SELECT {_INTERVAL_COLUMNS} {_INTERVAL_FROM} "

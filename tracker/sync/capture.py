@@ -7,13 +7,20 @@ server already accepted (``server_revision > 0``) on server projects move.
   server upserts). A slot is marked synced only from the server's answer (with the revision sent:
   a slot that grew meanwhile stays pending); a rejected slot shows ``rejected`` with the server's
   code, blocks nothing and is offered again at the next sync.
+  A slot tombstone (its entry was deleted, or shrank or split away from it) goes in the same
+  batch with ``deleted: true``; the row goes once the server accepted it.
 * Screenshots: those not deleted whose review window (``screenshots.review_minutes``) has passed,
   one multipart ``POST /screenshots`` each (idempotent by id and sha256, so a retry after a lost
-  answer is harmless). 200/201 mark the row uploaded; 403 ``screenshots_disabled`` keeps it on
-  this machine for good (``local_only``, visible in ``tracker screenshots list``). A shot deleted
-  here while its upload was in flight is deleted on the server at once.
-* Deletes: a shot deleted here after upload is a tombstone row until ``DELETE /screenshots/{id}``
-  answered 204 (or 404: already gone); then the row goes.
+  answer is harmless). 200/201 mark the row uploaded. A final refusal keeps it on this machine
+  (``local_only``, visible in ``tracker screenshots list``): 403 ``screenshots_disabled`` until
+  the project takes screenshots again (the switch as last pulled, else asked of the server with
+  ``GET /projects/{id}`` at each sync), the others (deleted or another image under this id on the
+  server, not an image, bad hash, too large) for good. A shot deleted here while its upload was
+  in flight is deleted on the server at once.
+* Re-links: an uploaded shot moved to another entry here (split, edit, away answer) is
+  ``PATCH /screenshots/{id}`` with its new ``interval_id``.
+* Deletes: a shot deleted here after upload (by the user, or with its entry) is a tombstone row
+  until ``DELETE /screenshots/{id}`` answered 204 (or 404: already gone); then the row goes.
 """
 
 from __future__ import annotations
@@ -30,8 +37,18 @@ from .errors import Refused
 from .transport import Transport, encode_json
 
 BATCH_SIZE = 500
-#: Upload answers after which a screenshot stays on this machine (not offered again).
-FINAL_CODES = {"screenshots_disabled", "screenshot_deleted", "screenshot_conflict"}
+#: Upload answers after which a screenshot stays on this machine. Only the first is retried
+#: (when the project takes screenshots again); the others are about this image or this id and
+#: would be refused again, so they are never offered again.
+FINAL_CODES = {
+    cs.RETRYABLE_LOCAL_ONLY,
+    "screenshot_deleted",
+    "screenshot_conflict",
+    "sha256_mismatch",
+    "not_an_image",
+    "image_too_large",
+    "invalid_time",
+}
 
 
 @dataclass
@@ -43,6 +60,9 @@ class CaptureReport:
     shots_local_only: int = 0
     shots_rejected: int = 0
     shots_deleted: int = 0
+    slots_deleted: int = 0
+    shots_relinked: int = 0
+    shots_retried: int = 0
 
     @property
     def moved(self) -> bool:
@@ -77,6 +97,8 @@ class CapturePusher:
     def push(self, report: CaptureReport) -> None:
         self.push_slots(report)
         self.push_deletes(report)
+        self.push_relinks(report)
+        self.retry_local_only(report)
         self.push_shots(report)
 
     # -- activity ------------------------------------------------------------------------------
@@ -108,8 +130,9 @@ class CapturePusher:
     def _send_slots(self, rows: list[cs.PendingSlot]) -> dict[str, Any]:
         from .engine import batch_key, wire_time
 
-        items = [
-            {
+        items = []
+        for r in rows:
+            item = {
                 "id": r.slot.id,
                 "interval_id": r.slot.interval_id,
                 "slot_start": wire_time(r.slot.slot_start),
@@ -118,8 +141,11 @@ class CapturePusher:
                 "keyboard_events": r.slot.keyboard_events,
                 "mouse_events": r.slot.mouse_events,
             }
-            for r in rows
-        ]
+            if r.deleted:  # the numbers of a delete are not read; keep them valid
+                item["slot_seconds"] = max(1, r.slot.slot_seconds)
+                item["active_seconds"] = min(r.slot.active_seconds, item["slot_seconds"])
+                item["deleted"] = True
+            items.append(item)
         raw = encode_json({"slots": items})
         resp = self.transport.request(
             "POST", "/activity/batch", body=raw, headers={"Idempotency-Key": batch_key(raw)}
@@ -130,11 +156,13 @@ class CapturePusher:
         self, rows: list[cs.PendingSlot], answer: dict[str, Any], report: CaptureReport
     ) -> None:
         sent = {r.slot.id: r.revision for r in rows}
+        deletes = {r.slot.id for r in rows if r.deleted}
         report.slots_sent += len(rows)
         with self.store.transaction():
             accepted = [i for i in answer.get("accepted", []) if i in sent]
             cs.mark_slots_synced(self.store, [(i, sent[i]) for i in accepted])
             report.slots_accepted += len(accepted)
+            report.slots_deleted += sum(1 for i in accepted if i in deletes)
             for rej in answer.get("rejected", []):
                 sid = rej.get("id")
                 if sid not in sent:
@@ -165,6 +193,48 @@ class CapturePusher:
                 cs.set_shot_status(self.store, sid, "rejected", _detail(exc))
             return False
         return True
+
+    def push_relinks(self, report: CaptureReport) -> None:
+        with self.store.snapshot():
+            moved = cs.shots_to_relink(self.store)
+        for r in moved:
+            try:
+                self.transport.request(
+                    "PATCH", f"/screenshots/{r.id}", json_body={"interval_id": r.interval_id}
+                )
+            except Refused as exc:
+                with self.store.transaction():
+                    if exc.status == 404 and exc.code != "interval_not_found":
+                        # gone on the server (deleted, purged): nothing to move
+                        cs.mark_shot_relinked(self.store, r)
+                    else:  # shown, and tried again at the next sync
+                        cs.set_shot_status(self.store, r.id, "rejected", _detail(exc))
+                        report.shots_rejected += 1
+                continue
+            with self.store.transaction():
+                cs.mark_shot_relinked(self.store, r)
+            report.shots_relinked += 1
+
+    def retry_local_only(self, report: CaptureReport) -> None:
+        """Shots kept here because their project took no screenshots are offered again once it
+        does: as the last pull says, or else as the server says now (one small request per
+        such project and sync). Deleted shots are never offered; other refusals are final."""
+        with self.store.snapshot():
+            projects = cs.local_only_projects(self.store)
+        for project_id, pulled_on in projects:
+            on = pulled_on
+            if not on:
+                try:
+                    on = bool(
+                        (self.transport.request("GET", f"/projects/{project_id}").data or {}).get(
+                            "screenshots"
+                        )
+                    )
+                except Refused:  # no longer a member, or the project is gone
+                    on = False
+            if on:
+                with self.store.transaction():
+                    report.shots_retried += cs.reopen_local_only(self.store, project_id)
 
     def push_shots(self, report: CaptureReport) -> None:
         cutoff = int(self.now()) - review_minutes(self.store) * 60
@@ -209,7 +279,9 @@ class CapturePusher:
                 report.shots_rejected += 1
             return
         with self.store.transaction():
-            marked = cs.mark_shot_uploaded(self.store, shot.id, shot.sha256, int(self.now()))
+            marked = cs.mark_shot_uploaded(
+                self.store, shot.id, shot.sha256, int(self.now()), shot.interval_id
+            )
         if marked:
             report.shots_uploaded += 1
         elif self._delete_remote(shot.id):  # deleted here while it was on its way
