@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QTimer, QUrl
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
 from .clock import Clock, SystemClock
@@ -24,7 +25,7 @@ from .ui.controller import Controller
 from .ui.executor import Bridge, DbThreadExecutor, Executor
 from .ui.icons import tracker_icon
 from .ui.ports import Autostart, NullSync, SyncPort, autostart_for_platform
-from .ui.recovery import Interrupted
+from .ui.recovery import Interrupted, covers
 from .ui.tray import Tray
 
 if TYPE_CHECKING:
@@ -64,6 +65,8 @@ class TrackerApp:
         self.autostart = autostart
         self.quit_app = quit_app
         self.dialogs: list[object] = []  # open non-modal dialogs (tests look)
+        self.gaps: dict[RecoveryDialog, Interrupted] = {}  # open recovery prompts: their gap
+        self.open_url: Callable[[QUrl], bool] = QDesktopServices.openUrl  # tests replace it
         self._window: MainWindow | None = None
         controller.interrupted.connect(self.ask_interrupted)
         controller.failed.connect(self._failed)
@@ -129,7 +132,15 @@ class TrackerApp:
     def open_window(self) -> None:
         self.window.bring_forward()
 
-    def ask_interrupted(self, info: Interrupted) -> RecoveryDialog:
+    def ask_interrupted(self, info: Interrupted) -> RecoveryDialog | None:
+        """Ask about a gap in the beats, unless an away period covers it (a suspend): then the
+        Away dialog is the one prompt, and the timer's beats resume."""
+        if self.capture is not None:
+            self.capture.look()  # a suspend that just ended shows up as an away period now
+            now, hb = self.controller.clock.now(), self.controller.heartbeat_seconds
+            if any(covers(p, info, now, hb) for p in self.capture.pending):
+                self.controller.resolve_interrupted("keep")
+                return None
         from .ui.dialogs import RecoveryDialog
 
         d = RecoveryDialog(
@@ -140,6 +151,7 @@ class TrackerApp:
             parent=self._window if self._window and self._window.isVisible() else None,
         )
         d.finished.connect(lambda _r: self._resolved(d))
+        self.gaps[d] = info
         self.dialogs.append(d)
         d.open()
         return d
@@ -147,10 +159,16 @@ class TrackerApp:
     def _resolved(self, d: RecoveryDialog) -> None:
         if d in self.dialogs:
             self.dialogs.remove(d)
+        self.gaps.pop(d, None)
         self.controller.resolve_interrupted(d.choice or "end", d.at or d.last_alive)
 
     def ask_away(self, period: AwayPeriod) -> AwayDialog:
-        """One modal Away dialog; periods that come while it is open queue up in it."""
+        """One modal Away dialog; periods that come while it is open queue up in it. An open
+        interrupted-timer prompt about the same gap closes: this one decides it."""
+        now, hb = self.controller.clock.now(), self.controller.heartbeat_seconds
+        for rec, gap in list(self.gaps.items()):
+            if covers(period, gap, now, hb):
+                rec.covered()
         if self.away_dialog is not None and self.away_dialog.isVisible():
             self.away_dialog.add(period)
             return self.away_dialog
@@ -191,7 +209,8 @@ class TrackerApp:
         def show(values: dict[str, str]) -> None:
             from .ui.dialogs import SettingsDialog
 
-            d = SettingsDialog(self.controller, self.autostart, values, parent=self.window)
+            d = SettingsDialog(self.controller, self.autostart, values, parent=self.window,
+                               open_url=self.open_url)  # fmt: skip
             self.window.open_dialog(d)
 
         self.controller.load_settings(show)

@@ -134,14 +134,9 @@ def test_split_an_entry(ui, svc, seeded):
     assert ui.window.entries.rowCount() == 2
 
 
-def test_delete_an_entry_after_confirming(ui, svc, seeded):
-    asked: list[str] = []
-    ui.window.confirm = lambda text: asked.append(text) or False
+def test_delete_an_entry_at_once(ui, svc, seeded):
     select_row(ui.window, 0)
-    ui.window.delete_selected()
-    assert asked == ["Delete Homepage, 09:00–09:45?"] and len(svc.log()) == 1
-    ui.window.confirm = lambda text: True
-    ui.window.delete_selected()
+    ui.window.delete_selected()  # no confirmation: Undo takes it back (test_ui_undo.py)
     assert svc.log() == []
     assert ui.window.entries.rowCount() == 0
     assert card(ui.window, seeded["home"]).tracked.text() == "Tracked Time: 00:00:00"

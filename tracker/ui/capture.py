@@ -164,6 +164,13 @@ class CaptureController(QObject):
         if res.shot is not None:
             self.shoot(res.shot)
 
+    def look(self) -> None:
+        """Tick now, between the once-a-second ticks: a suspend that just ended becomes its
+        away period before the app asks about the same gap in the heartbeats. (A second tick
+        within a second adds nothing: the input counts and the screenshot plan are deltas.)"""
+        if self.engine.started:
+            self.tick()
+
     def _save(self, slots: list[Slot]) -> None:
         if slots:
             self.executor.submit(lambda t: t.save_activity(slots), self.slots_saved.emit,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import date, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -17,8 +18,9 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from ..errors import TrackerError
 from ..model import Interval
 from .executor import Executor
-from .ports import NullSync, SyncPort
+from .ports import Attention, NullSync, SyncPort
 from .recovery import Interrupted, TimerState, classify
+from .timeline_view import DayStrip, day_strip
 
 if TYPE_CHECKING:
     from ..clock import Clock
@@ -41,6 +43,8 @@ class Controller(QObject):
     interrupted = Signal(object)  # Interrupted: ask the user
     sync_changed = Signal(str)  # the sync state line
     notice = Signal(str)  # transient status line
+    deleted = Signal(object)  # Interval: an entry was deleted (the views offer Undo)
+    restored = Signal(object)  # Interval: a deleted entry is back
 
     def __init__(
         self,
@@ -54,6 +58,7 @@ class Controller(QObject):
         self.clock = clock
         self.sync: SyncPort = sync or NullSync()
         self.overview: Overview | None = None
+        self.strip: DayStrip | None = None  # the Day tab's timeline, built with the overview
         self.day: date | None = None  # the Day tab's day (None: today)
         self.heartbeat_seconds = 30
         self._data_version: int | None = None
@@ -80,14 +85,16 @@ class Controller(QObject):
     def refresh(self) -> None:
         day = self.day
 
-        def job(t: Tracker) -> tuple[Overview, int]:
-            return t.overview(day), t.data_version()
+        def job(t: Tracker) -> tuple[Overview, int, DayStrip]:
+            ov = t.overview(day)
+            return ov, t.data_version(), day_strip(ov.entries, ov.day, t.tz)
 
         self.executor.submit(job, self._loaded, self._fail)
 
-    def _loaded(self, result: tuple[Overview, int]) -> None:
-        ov, version = result
+    def _loaded(self, result: tuple[Overview, int, DayStrip]) -> None:
+        ov, version, strip = result
         self.overview = ov
+        self.strip = strip
         self._data_version = version
         if ov.heartbeat_seconds != self.heartbeat_seconds:
             self.heartbeat_seconds = ov.heartbeat_seconds
@@ -212,9 +219,28 @@ class Controller(QObject):
         self.executor.submit(lambda t: t.split(entry_id, at), self._then_refresh(), self._fail)
 
     def delete_entry(self, entry_id: str) -> None:
-        self.executor.submit(
-            lambda t: t.delete(entry_id), self._then_refresh("Entry deleted"), self._fail
-        )
+        """Delete at once (a tombstone); ``deleted`` lets the views offer Undo."""
+        entry = next((e for e in (self.overview.entries if self.overview else [])
+                      if e.id == entry_id), None)  # fmt: skip
+
+        def done(gone: Interval) -> None:
+            self.deleted.emit(entry or gone)
+            self.refresh()
+
+        self.executor.submit(lambda t: t.delete(entry_id), done, self._fail)
+
+    def restore_entry(
+        self, entry_id: str, on_error: Callable[[Exception], None] | None = None
+    ) -> None:
+        """Undo a delete: the entry comes back as it was (refused if it would now overlap)."""
+
+        def done(back: Interval) -> None:
+            self.restored.emit(back)
+            self.notice.emit(f"Restored {back.task_title}")
+            self.sync.trigger()  # push the un-delete soon
+            self.refresh()
+
+        self.executor.submit(lambda t: t.restore(entry_id), done, on_error or self._fail)
 
     def check_overlap(
         self,
@@ -272,6 +298,22 @@ class Controller(QObject):
         self.executor.submit(lambda t: t.stop(at), self._then_refresh("Timer ended"), failed)
 
     # -- settings and sync --------------------------------------------------------------------
+
+    def folder(self, which: str, answer: Callable[[Path], None]) -> None:
+        """The data folder (where the database is) or the log folder, created if missing (on
+        the worker: the GUI thread never touches the disk)."""
+
+        def job(t: Tracker) -> Path:
+            if which == "data":
+                path = Path(t.store.path).parent
+            else:
+                from ..logs import log_dir
+
+                path = log_dir()
+            path.mkdir(parents=True, exist_ok=True)
+            return path
+
+        self.executor.submit(job, answer, self._fail)
 
     def load_settings(self, answer: Callable[[dict[str, str]], None]) -> None:
         self.executor.submit(lambda t: t.config_list(), answer, self._fail)
@@ -334,7 +376,18 @@ class Controller(QObject):
 
     @property
     def signed_in(self) -> bool:
+        problem = self.sync_attention()
+        if problem is not None and problem.kind == "sign_in":
+            return False
         return self.sync_state() != "Not signed in"
+
+    def sync_attention(self) -> Attention | None:
+        """What the last sync left for the user (the tray's dot), or None."""
+        attention = getattr(self.sync, "attention", None)
+        return attention(self.overview) if attention is not None else None
+
+    def retry_sync(self) -> None:
+        self.sync.trigger()
 
     def sync_state(self) -> str:
         return self.sync.state_text(self.overview, self.clock.now())

@@ -6,11 +6,13 @@ errors are shown inline in plain words.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QDate, QDateTime, Qt, QTime
+from PySide6.QtCore import QDate, QDateTime, Qt, QTime, QUrl
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -367,6 +369,10 @@ class RecoveryDialog(QDialog):
         self.choice, self.at = "keep", None
         self.accept()
 
+    def covered(self) -> None:
+        """Another prompt (the Away dialog) decides about this gap: close without ending it."""
+        self.keep_running()
+
     def end_at(self, at: datetime) -> None:
         self.choice, self.at = "at", at
         self.accept()
@@ -377,12 +383,22 @@ class RecoveryDialog(QDialog):
 
 class SettingsDialog(QDialog):
     def __init__(
-        self, controller: Controller, autostart: Autostart, values: dict[str, str], parent=None
+        self,
+        controller: Controller,
+        autostart: Autostart,
+        values: dict[str, str],
+        parent=None,
+        open_url: Callable[[QUrl], bool] | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Settings")
         self.controller = controller
         self.autostart = autostart
+        self.open_url = open_url or QDesktopServices.openUrl
+        self.data_button = QPushButton("Open &data folder")
+        self.log_button = QPushButton("Open &log folder")
+        self.data_button.clicked.connect(lambda: self.open_folder("data"))
+        self.log_button.clicked.connect(lambda: self.open_folder("log"))
         self.server = QLineEdit(values.get("server.url", ""))
         self.server.setPlaceholderText("http://127.0.0.1:8765")
         self.heartbeat = QSpinBox()
@@ -431,8 +447,22 @@ class SettingsDialog(QDialog):
                 "project with `tracker project set`, a server project on the server."
             )
         )
+        folders = QHBoxLayout()
+        folders.addWidget(self.data_button)
+        folders.addWidget(self.log_button)
+        folders.addStretch(1)
+        form.addRow("Folders", folders)
         form.addRow(self.error)
         form.addRow(buttons)
+
+    def open_folder(self, which: str) -> None:
+        """Show the data or log folder in the file manager."""
+
+        def show(path) -> None:
+            if not self.open_url(QUrl.fromLocalFile(str(path))):
+                self.error.setText(f"Could not open {path}: no file manager answered")
+
+        self.controller.folder(which, show)
 
     def values(self) -> dict[str, str]:
         return {

@@ -35,9 +35,30 @@ def _painted(running: bool) -> QIcon:
     return QIcon(pix)
 
 
-def tracker_icon(running: bool) -> QIcon:
+ATTENTION = QColor("#e8710a")  # the "sync needs attention" dot
+DOT_CENTRE, DOT_RADIUS = QPointF(50, 14), 12.0
+
+
+def with_dot(icon: QIcon, size: int = 64) -> QIcon:
+    """``icon`` with a small orange dot at the top right (ui.md: sync needs attention)."""
+    pix = icon.pixmap(size, size)
+    if pix.isNull():
+        pix = QPixmap(size, size)
+        pix.fill(Qt.GlobalColor.transparent)
+    pix.setDevicePixelRatio(1.0)
+    p = QPainter(pix)
+    p.setRenderHint(QPainter.RenderHint.Antialiasing)
+    scale = pix.width() / 64
+    p.setPen(QPen(QColor("white"), 3 * scale))
+    p.setBrush(ATTENTION)
+    p.drawEllipse(DOT_CENTRE * scale, DOT_RADIUS * scale, DOT_RADIUS * scale)
+    p.end()
+    return QIcon(pix)
+
+
+def tracker_icon(running: bool, attention: bool = False) -> QIcon:
     name = "tracker-running.svg" if running else "tracker-stopped.svg"
-    for d in icon_dirs():
-        if (d / name).is_file():
-            return QIcon(str(d / name))
-    return _painted(running)
+    icon = next(
+        (QIcon(str(d / name)) for d in icon_dirs() if (d / name).is_file()), None
+    ) or _painted(running)
+    return with_dot(icon) if attention else icon

@@ -11,12 +11,21 @@ import os
 import shlex
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from ..service import Overview, Tracker
+
+
+@dataclass(frozen=True, slots=True)
+class Attention:
+    """Why the last sync needs the user: the tray gets a dot and this one line."""
+
+    kind: str  # "sign_in" | "unreachable" | "entries" | "failed"
+    line: str  # "Sync: sign in again", "Sync: server unreachable — will retry", ...
 
 
 class SyncPort(Protocol):
@@ -29,6 +38,10 @@ class SyncPort(Protocol):
     available: bool
 
     def state_text(self, ov: Overview | None, now: datetime) -> str: ...
+
+    def attention(self, ov: Overview | None) -> Attention | None:
+        """What the last sync left for the user to do (None: nothing)."""
+        ...
 
     def sign_in(self, t: Tracker, url: str, email: str, password: str) -> str: ...
 
@@ -46,6 +59,9 @@ class NullSync:
 
     def state_text(self, ov: Overview | None, now: datetime) -> str:
         return "Not signed in"
+
+    def attention(self, ov: Overview | None) -> Attention | None:
+        return None
 
     def sign_in(self, t: Tracker, url: str, email: str, password: str) -> str:
         from ..errors import TrackerError

@@ -1,12 +1,21 @@
-"""Crash recovery: what a running timer's heartbeat says about it (pure, no Qt)."""
+"""Crash recovery: what a running timer's heartbeat says about it (pure, no Qt).
+
+A gap in the beats is a crash, a hang or a suspend. A suspend (or an idle stretch across the
+gap) is also an away period that capture asks about; :func:`covers` says when that period
+explains the gap, so the user gets one prompt and the gap is decided once.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from ..model import Interval
+
+if TYPE_CHECKING:
+    from ..capture.away import AwayPeriod
 
 
 class TimerState(StrEnum):
@@ -33,3 +42,14 @@ class Interrupted:
 
     entry: Interval
     last_alive: datetime
+
+
+def covers(period: AwayPeriod, gap: Interrupted, now: datetime, heartbeat_seconds: int) -> bool:
+    """True when the away ``period`` explains the interrupted timer's gap in the beats: the same
+    entry, and what it leaves out on either side (from the last beat to where it starts, from
+    where it ends to ``now``) is shorter than the gap that makes a timer interrupted."""
+    if period.interval_id != gap.entry.id:
+        return False
+    slack = 2 * heartbeat_seconds
+    alive = int(gap.last_alive.timestamp())
+    return period.start <= alive + slack and period.end >= int(now.timestamp()) - slack

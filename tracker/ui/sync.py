@@ -15,9 +15,14 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from .executor import Bridge
+from .ports import Attention
 
 if TYPE_CHECKING:
     from ..service import Overview, Tracker
+    from ..sync.loop import LoopResult
+
+SIGN_IN_AGAIN = Attention("sign_in", "Sync: sign in again")
+UNREACHABLE = Attention("unreachable", "Sync: server unreachable — will retry")
 
 
 def ago(then: datetime, now: datetime) -> str:
@@ -29,6 +34,30 @@ def ago(then: datetime, now: datetime) -> str:
     return f"at {then:%H:%M}" if (now - then).days < 1 else f"on {then:%Y-%m-%d}"
 
 
+def attention_of(result: LoopResult, failure: BaseException | None) -> Attention | None:
+    """The one line a sync result leaves for the user, or None when all went through.
+
+    ``failure`` is the exception the run raised (None when it returned a report)."""
+    if result.ok:
+        report = result.report
+        problems = report.problems if report is not None else {}
+        n = int(problems.get("conflict", 0)) + int(problems.get("rejected", 0))
+        if n == 0:
+            return None
+        return Attention("entries", f"Sync: {n} {'entry needs' if n == 1 else 'entries need'} "
+                                    "attention")  # fmt: skip
+    if result.needs_sign_in:
+        return SIGN_IN_AGAIN
+    from ..sync.errors import Retryable, Unreachable
+
+    if isinstance(failure, (Unreachable, Retryable)):
+        return UNREACHABLE
+    text = (result.error or "unknown error").splitlines()[0]
+    if len(text) > 70:
+        text = text[:69] + "…"
+    return Attention("failed", f"Sync failed: {text} — will retry")
+
+
 class EngineSync:
     available = True
 
@@ -38,6 +67,7 @@ class EngineSync:
         tz: ZoneInfo,
         bridge: Bridge,
         interval_seconds: Callable[[], float] | float = 300.0,
+        run_once: Callable[[], object] | None = None,
     ) -> None:
         self.data_dir = data_dir
         self.tz = tz
@@ -45,13 +75,28 @@ class EngineSync:
         self.interval = interval_seconds
         self.error: str | None = None  # the last failed sync, in words
         self.needs_sign_in = False
+        self.problem: Attention | None = None  # what the last sync left for the user
+        self._run_once = run_once
+        self._failure: BaseException | None = None
         self._loop = None
 
+    @staticmethod
+    def _signed_in(ov: Overview | None) -> bool:
+        return bool(os.environ.get("TRACKER_TOKEN")) or bool(ov and ov.server_url)
+
+    def attention(self, ov: Overview | None) -> Attention | None:
+        """Only for a configured account: never signed in is a choice, not a problem."""
+        return self.problem if self._signed_in(ov) else None
+
     def state_text(self, ov: Overview | None, now: datetime) -> str:
-        signed_in = bool(os.environ.get("TRACKER_TOKEN")) or bool(ov and ov.server_url)
-        if not signed_in or self.needs_sign_in:
+        if not self._signed_in(ov):
             return "Not signed in"
         pending = ov.pending if ov else 0
+        problem = self.attention(ov)
+        if problem is not None:
+            return f"{problem.line} · {pending} pending" if pending else problem.line
+        if self.needs_sign_in:
+            return "Not signed in"
         if self.error:
             return f"Offline — {pending} entries wait to sync" if pending else "Offline"
         if ov is None or not ov.last_sync:
@@ -65,21 +110,38 @@ class EngineSync:
         who = login(t.store, url, email, password)
         self.needs_sign_in = False
         self.error = None
+        self.problem = None
         self.trigger()
         return f"Signed in as {who.email}"
 
     def start(self, on_state: Callable[[str], None]) -> None:
         from ..sync.loop import SyncLoop, store_sync
 
-        def on_result(result) -> None:  # on the sync thread
-            self.error = None if result.ok else result.error
-            self.needs_sign_in = result.needs_sign_in
-            message = "Synced" if result.ok else (result.error or "Sync failed")
-            self.bridge.post(lambda: on_state(message))
+        run = self._run_once or store_sync(self.data_dir, self.tz)
 
-        self._loop = SyncLoop(store_sync(self.data_dir, self.tz), self.interval, on_result)
+        def run_once():  # on the sync thread: remember what failed, to say it in one line
+            try:
+                report = run()
+            except BaseException as exc:
+                self._failure = exc
+                raise
+            self._failure = None
+            return report
+
+        def on_result(result) -> None:  # on the sync thread, right after run_once
+            self.took(result, on_state)
+
+        self._loop = SyncLoop(run_once, self.interval, on_result)
         self._loop.start()
         self._loop.trigger()
+
+    def took(self, result: LoopResult, on_state: Callable[[str], None]) -> None:
+        """Record one sync's result and announce it on the GUI thread."""
+        self.error = None if result.ok else result.error
+        self.needs_sign_in = result.needs_sign_in
+        self.problem = attention_of(result, None if result.ok else self._failure)
+        message = "Synced" if result.ok else (result.error or "Sync failed")
+        self.bridge.post(lambda: on_state(message))
 
     def trigger(self) -> None:
         if self._loop is not None:

@@ -25,7 +25,7 @@ class Tray(QObject):
         self.icon = QSystemTrayIcon(tracker_icon(False), self)
         self.icon.setContextMenu(self.menu)
         self.icon.activated.connect(self._activated)
-        self._running: bool | None = None
+        self._look: tuple[bool, bool] | None = None  # (running, sync needs attention)
         controller.changed.connect(lambda _ov: self.update_icon())
         controller.sync_changed.connect(lambda _s: self.update_icon())
         self.update_icon()
@@ -44,11 +44,14 @@ class Tray(QObject):
         return f"● {r.project_name} / {r.task_title}   {hms(self.controller.elapsed())}"
 
     def update_icon(self) -> None:
-        running = self.controller.running is not None
-        if running != self._running:
-            self._running = running
-            self.icon.setIcon(tracker_icon(running))
-        self.icon.setToolTip(self.headline())
+        """Filled while running, outlined when stopped; a dot while sync needs attention."""
+        problem = self.controller.sync_attention()
+        look = (self.controller.running is not None, problem is not None)
+        if look != self._look:
+            self._look = look
+            self.icon.setIcon(tracker_icon(*look))
+        tip = self.headline()
+        self.icon.setToolTip(f"{tip}\n{problem.line}" if problem else tip)
 
     def _activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
         if reason == QSystemTrayIcon.ActivationReason.Trigger:
@@ -91,8 +94,15 @@ class Tray(QObject):
         opener.triggered.connect(self.open_requested.emit)
         m.addSeparator()
         state = c.sync_state()
-        self.sync_action = m.addAction(state if c.signed_in else f"{state} · Sign in…")
-        self.sync_action.triggered.connect(self.sign_in_requested.emit)
+        problem = c.sync_attention()
+        signed_out = not c.signed_in and problem is None
+        self.sync_action = m.addAction(f"{state} · Sign in…" if signed_out else state)
+        self.sync_action.setObjectName("sync")
+        if problem is not None and problem.kind in ("unreachable", "failed"):
+            self.sync_action.setToolTip("Try again now")
+            self.sync_action.triggered.connect(c.retry_sync)
+        else:  # sign in (when needed), else open the window
+            self.sync_action.triggered.connect(self.sign_in_requested.emit)
         self.quit_action = m.addAction("Quit")
         self.quit_action.triggered.connect(self.quit_requested.emit)
 

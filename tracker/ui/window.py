@@ -12,8 +12,8 @@ from datetime import date
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QDate, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtCore import QDate, QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDateEdit,
@@ -25,7 +25,6 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMainWindow,
-    QMessageBox,
     QPushButton,
     QScrollArea,
     QSplitter,
@@ -40,7 +39,9 @@ from ..model import Interval
 from ..timeparse import hms
 from .cards import TaskCard
 from .controller import Controller
-from .fmt import clock, hm
+from .fmt import clock, hm, span
+from .timeline_view import TimelineView, day_strip
+from .undo import UndoBar
 
 if TYPE_CHECKING:  # the dialogs load when first opened, not at start-up
     from .dialogs import EntryDialog, SplitDialog
@@ -69,13 +70,14 @@ class MainWindow(QMainWindow):
         self.resize(980, 640)
         # Dialogs are opened through this hook so tests can drive them without exec().
         self.open_dialog: Callable[[object], object] = lambda d: d.exec()
-        self.confirm: Callable[[str], bool] = self._confirm
 
         # header: what runs
         self.notice = QLabel()
         self.notice.setObjectName("notice")
         self.notice.setWordWrap(True)
         self.notice.hide()
+        self.undo_bar = UndoBar()
+        self.undo_bar.undo_requested.connect(controller.restore_entry)
         self.running_label = QLabel("Nothing running")
         self.running_label.setObjectName("running")
         f = self.running_label.font()
@@ -150,6 +152,11 @@ class MainWindow(QMainWindow):
         self.entries.verticalHeader().hide()
         self.entries.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
         self.entries.doubleClicked.connect(lambda _i: self.edit_selected())
+        self.entries.installEventFilter(self)  # the Delete key deletes the selected entry
+        self.entries.itemSelectionChanged.connect(self._selection_to_timeline)
+        self.timeline = TimelineView()
+        self.timeline.entry_clicked.connect(self.select_entry)
+        self.timeline.entry_activated.connect(self._edit_entry)
         self.add_button = QPushButton("Add time…")
         self.edit_button = QPushButton("Edit…")
         self.split_button = QPushButton("Split…")
@@ -160,6 +167,7 @@ class MainWindow(QMainWindow):
         self.delete_button.clicked.connect(self.delete_selected)
         day_tab = QWidget()
         dbox = QVBoxLayout(day_tab)
+        dbox.addWidget(self.timeline)
         drow = QHBoxLayout()
         drow.addWidget(self.day_edit)
         drow.addWidget(self.day_total, 1)
@@ -179,6 +187,7 @@ class MainWindow(QMainWindow):
         central = QWidget()
         cbox = QVBoxLayout(central)
         cbox.addWidget(self.notice)
+        cbox.addWidget(self.undo_bar)
         cbox.addLayout(header)
         cbox.addWidget(split, 1)
         self.setCentralWidget(central)
@@ -192,6 +201,9 @@ class MainWindow(QMainWindow):
         controller.failed.connect(self.show_error)
         controller.notice.connect(lambda m: self.statusBar().showMessage(m, 5000))
         controller.sync_changed.connect(lambda _s: self._show_sync())
+        controller.deleted.connect(
+            lambda e: self.undo_bar.offer(e, f"{e.task_title} {span(e, self.tz)}".strip())
+        )
         if controller.overview is not None:
             self.show_overview(controller.overview)
 
@@ -209,6 +221,7 @@ class MainWindow(QMainWindow):
         self.find_action = act("Find task", "Ctrl+F", self.search.setFocus)
         self.settings_action = act("Settings…", "Ctrl+,", self.settings_requested.emit)
         self.quit_action = act("Quit", "Ctrl+Q", self.quit_requested.emit)
+        self.undo_action = act("Undo delete", "Ctrl+Z", self.undo_bar.undo)
         menu = self.menuBar().addMenu("&Tracker")
         for a in (self.toggle_action, self.new_entry_action, self.find_action):
             menu.addAction(a)
@@ -349,6 +362,11 @@ class MainWindow(QMainWindow):
                 item.setData(Qt.ItemDataRole.UserRole, e.id)
                 self.entries.setItem(row, col, item)
         self.day_total.setText(f"{len(ov.entries)} entries · {hms(total)}")
+        strip = self.controller.strip
+        if strip is None or self.controller.overview is not ov:  # shown without the controller
+            strip = day_strip(ov.entries, ov.day, self.tz)
+        self.timeline.set_strip(strip, int(self.controller.clock.now().timestamp()))
+        self._selection_to_timeline()
 
     def _arm_tick(self) -> None:
         if self.controller.running is not None and self.isVisible():
@@ -367,6 +385,7 @@ class MainWindow(QMainWindow):
             self.elapsed_label.setText("")
             return
         now = self.controller.clock.now()
+        self.timeline.set_now(int(now.timestamp()))  # the running block grows; no DB read
         elapsed = r.duration_seconds(now)
         self.running_label.setText(f"● {r.task_title} · {r.project_name}")
         self.elapsed_label.setText(hms(elapsed))
@@ -379,6 +398,24 @@ class MainWindow(QMainWindow):
 
     def _day_chosen(self, q: QDate) -> None:
         self.controller.set_day(date(q.year(), q.month(), q.day()))
+
+    def select_entry(self, entry_id: str) -> None:
+        """Select an entry's row in the table (a click on its block in the timeline)."""
+        for row in range(self.entries.rowCount()):
+            item = self.entries.item(row, 0)
+            if item is not None and item.data(Qt.ItemDataRole.UserRole) == entry_id:
+                self.entries.selectRow(row)
+                self.entries.scrollToItem(item)
+                return
+
+    def _edit_entry(self, entry_id: str) -> None:
+        self.select_entry(entry_id)
+        self.edit_selected()
+
+    def _selection_to_timeline(self) -> None:
+        rows = self.entries.selectionModel().selectedRows()
+        item = self.entries.item(rows[0].row(), 0) if rows else None
+        self.timeline.set_selected(item.data(Qt.ItemDataRole.UserRole) if item else None)
 
     def selected_entry(self) -> Interval | None:
         ov = self.controller.overview
@@ -425,17 +462,23 @@ class MainWindow(QMainWindow):
         return d
 
     def delete_selected(self) -> None:
+        """Delete at once; the undo bar offers to take it back for ten seconds."""
         e = self.selected_entry()
         if e is None:
             self.show_error("Select an entry first")
             return
-        span = f"{clock(e.started_at, self.tz)}–{clock(e.ended_at, self.tz) or 'now'}"
-        if self.confirm(f"Delete {e.task_title}, {span}?"):
-            self.controller.delete_entry(e.id)
+        self.controller.delete_entry(e.id)
 
-    def _confirm(self, text: str) -> bool:
-        answer = QMessageBox.question(self, "Delete entry", text)
-        return answer == QMessageBox.StandardButton.Yes
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            watched is self.entries
+            and event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() == Qt.Key.Key_Delete
+        ):
+            self.delete_selected()
+            return True
+        return super().eventFilter(watched, event)
 
     # -- window life --------------------------------------------------------------------------
 
