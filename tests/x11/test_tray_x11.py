@@ -107,3 +107,9 @@ def test_main_window_on_x11(qtbot, real_app, artifacts):
     # The finished 01:30:00 plus the running seconds (up to a minute on a loaded machine).
     assert re.fullmatch(r"Tracked Time: 01:30:[0-5]\d", card.tracked.text()), card.tracked.text()
     assert app.window.grab().save(str(artifacts / "main-window.png"))
+    # The Day tab with its timeline strip: today's running entry is drawn.
+    app.window.tabs.setCurrentIndex(1)
+    qtbot.waitUntil(lambda: app.window.timeline.isVisible(), timeout=3000)
+    tl = app.window.timeline
+    qtbot.waitUntil(lambda: tl.strip is not None and len(tl.strip.blocks) >= 1, timeout=3000)
+    assert app.window.grab().save(str(artifacts / "day-tab.png"))
