@@ -44,6 +44,11 @@ class Settings:
     max_body_bytes: int = MAX_BODY_BYTES
     max_batch_items: int = MAX_BATCH_ITEMS
     password_hashing: PasswordHashing = PasswordHashing()
+    # Sign-in throttling: this many wrong passwords for one e-mail from one address within the
+    # window blocks that pair for block seconds (429 with Retry-After).
+    sign_in_max_failures: int = 10
+    sign_in_window_seconds: int = 15 * 60
+    sign_in_block_seconds: int = 15 * 60
     # Pool size per process; SQLite serialises writers itself (BEGIN IMMEDIATE).
     pool_size: int = 10
     echo_sql: bool = False

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 
-from ..errors import PROBLEM_RESPONSES, NotAuthenticated
+from ..errors import PROBLEM_RESPONSES, ApiError, NotAuthenticated
 from ..services import accounts
 from .deps import CurrentActor, State
 from .models import TokenIn, TokenOut, UserOut
@@ -12,12 +12,30 @@ from .models import TokenIn, TokenOut, UserOut
 router = APIRouter(tags=["auth"], responses=PROBLEM_RESPONSES)
 
 
-@router.post("/auth/token", status_code=201, response_model=TokenOut)
-def create_token(body: TokenIn, state: State) -> dict:
-    issued = accounts.sign_in(
-        state.db, state.passwords, email=body.email, password=body.password,
-        device_name=body.device_name, now=state.now(),
-    )  # fmt: skip
+@router.post(
+    "/auth/token",
+    status_code=201,
+    response_model=TokenOut,
+    responses={429: {**PROBLEM_RESPONSES[401], "description": "Too many failed sign-ins"}},
+)
+def create_token(body: TokenIn, state: State, request: Request) -> dict:
+    cfg = state.settings
+    throttle = accounts.Throttle(
+        cfg.sign_in_max_failures, cfg.sign_in_window_seconds, cfg.sign_in_block_seconds
+    )
+    try:
+        issued = accounts.sign_in(
+            state.db, state.passwords, email=body.email, password=body.password,
+            device_name=body.device_name, now=state.now(),
+            client=request.client.host if request.client else "", throttle=throttle,
+        )  # fmt: skip
+    except accounts.TooManyAttempts as exc:
+        minutes = max(1, -(-exc.retry_after // 60))
+        raise ApiError(
+            429, "too_many_attempts",
+            f"too many failed sign-ins: try again in {minutes} minute{'s' * (minutes > 1)}",
+            headers={"Retry-After": str(exc.retry_after)},
+        ) from None  # fmt: skip
     if issued is None:
         raise NotAuthenticated("wrong e-mail or password")
     return {

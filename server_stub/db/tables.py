@@ -275,8 +275,20 @@ idempotency_records = Table(
     Index("ix_idempotency_records_created_at", "created_at"),
 )
 
+# Failed sign-ins per (e-mail, client address), to slow down password guessing. The key is a
+# SHA-256 of both, so no address is stored; a good sign-in removes the row.
+sign_in_failures = Table(
+    "sign_in_failures",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("failures", Integer, nullable=False),
+    Column("first_at", BigInteger, nullable=False),  # start of the counting window
+    Column("blocked_until", BigInteger),
+)
+
 # Tables a fresh database gets rows in, in an order safe for deletion (children first).
 ALL_TABLES_CHILD_FIRST = (
+    sign_in_failures,
     idempotency_records,
     screenshots,
     activity_slots,
@@ -304,6 +316,7 @@ __all__ = [
     "project_members",
     "projects",
     "screenshots",
+    "sign_in_failures",
     "tasks",
     "users",
     "workspace",

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, Row, insert, select, update
+from sqlalchemy import Connection, Row, delete, insert, select, update
 
 from ..db.session import Database
-from ..db.tables import api_tokens, users
+from ..db.tables import api_tokens, sign_in_failures, users
 from ..errors import ApiError
 from ..ids import new_id
 from ..security import Passwords, new_token
@@ -87,19 +88,95 @@ def issue_token(conn: Connection, user: Row, device_name: str, now: int) -> Issu
     return IssuedToken(token, prefix, device_name, user_out(user))
 
 
+@dataclass(frozen=True, slots=True)
+class Throttle:
+    max_failures: int
+    window_seconds: int
+    block_seconds: int
+
+
+class TooManyAttempts(Exception):
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"blocked for {retry_after} s")
+        self.retry_after = retry_after
+
+
+def _failure_key(email: str, client: str) -> str:
+    return hashlib.sha256(f"{email}\n{client}".encode()).hexdigest()
+
+
 def sign_in(
-    db: Database, passwords: Passwords, *, email: str, password: str, device_name: str, now: int
+    db: Database,
+    passwords: Passwords,
+    *,
+    email: str,
+    password: str,
+    device_name: str,
+    now: int,
+    client: str = "",
+    throttle: Throttle | None = None,
 ) -> IssuedToken | None:
+    """A new token, or None for a wrong e-mail or password. With ``throttle``, a pair of e-mail
+    and client address that failed too often is refused (:class:`TooManyAttempts`) before the
+    password is even checked; the same answer whether or not the account exists."""
+    email = email.strip().lower()
+    key = _failure_key(email, client)
     with db.read() as conn:
+        if throttle is not None:
+            blocked = conn.execute(
+                select(sign_in_failures.c.blocked_until).where(sign_in_failures.c.key == key)
+            ).scalar()
+            if blocked is not None and blocked > now:
+                raise TooManyAttempts(blocked - now)
         user = conn.execute(
-            select(users).where(
-                users.c.email == email.strip().lower(), users.c.archived_at.is_(None)
-            )
+            select(users).where(users.c.email == email, users.c.archived_at.is_(None))
         ).first()
     if not passwords.verify(user.password_hash if user else None, password) or user is None:
+        if throttle is not None:
+            _count_failure(db, key, now, throttle)
         return None
     with db.small_write() as conn:
+        if throttle is not None:
+            conn.execute(delete(sign_in_failures).where(sign_in_failures.c.key == key))
         return issue_token(conn, user, device_name, now)
+
+
+def _count_failure(db: Database, key: str, now: int, t: Throttle) -> None:
+    with db.small_write() as conn:
+        # Make sure the row exists, then lock it: concurrent failures each count once.
+        if conn.dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as upsert
+        else:
+            from sqlalchemy.dialects.sqlite import insert as upsert
+        conn.execute(
+            upsert(sign_in_failures)
+            .values(key=key, failures=0, first_at=now, blocked_until=None)
+            .on_conflict_do_nothing(index_elements=["key"])
+        )
+        row = conn.execute(
+            select(sign_in_failures).where(sign_in_failures.c.key == key).with_for_update()
+        ).one()
+        if now - row.first_at >= t.window_seconds:
+            failures, first_at = 1, now
+        else:
+            failures, first_at = row.failures + 1, row.first_at
+        blocked = now + t.block_seconds if failures >= t.max_failures else None
+        if blocked is not None:
+            failures, first_at = 0, now  # after the block, a fresh window
+        conn.execute(
+            update(sign_in_failures)
+            .where(sign_in_failures.c.key == key)
+            .values(failures=failures, first_at=first_at, blocked_until=blocked)
+        )
+        # Old rows go on the way (a window and a block ago, nothing left to remember).
+        horizon = now - t.window_seconds - t.block_seconds
+        conn.execute(
+            delete(sign_in_failures).where(
+                sign_in_failures.c.first_at < horizon,
+                (sign_in_failures.c.blocked_until.is_(None))
+                | (sign_in_failures.c.blocked_until < now),
+            )
+        )
 
 
 def token_for(db: Database, *, email: str, device_name: str, now: int) -> IssuedToken | None:

@@ -55,6 +55,11 @@ def login(store: Store, url: str, email: str, password: str) -> SignedIn:
                 "wrong e-mail or password: check them and run `tracker login` again"
             ) from None
         except Refused as exc:
+            if exc.code == "too_many_attempts":
+                raise SyncError(
+                    f"{exc.detail or 'too many failed sign-ins'}: check the password, then run "
+                    "`tracker login` again"
+                ) from None
             raise SyncError(
                 f"the server refused the sign-in ({exc.code or exc.status}"
                 f"{': ' + exc.detail if exc.detail else ''})"

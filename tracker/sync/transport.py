@@ -142,7 +142,8 @@ def classify(status: int, body: Any, headers: dict[str, str]) -> Exception | Non
             "the server no longer accepts this device's sign-in: run `tracker login URL "
             "--email EMAIL` again"
         )
-    if status == 429 or status >= 500 or (status == 409 and code == "idempotency_in_flight"):
+    retry_later = status == 429 and code != "too_many_attempts"  # a sign-in block is final
+    if retry_later or status >= 500 or (status == 409 and code == "idempotency_in_flight"):
         return Retryable(
             f"the server answered {status}{' ' + code if code else ''}",
             _retry_after(headers.get("retry-after")),
