@@ -400,10 +400,19 @@ class Tracker:
         cap.rehome(self.store, span(old), live, now, self.make_id, quiet)
 
     def _drop_capture(self, interval_id: str, now: datetime) -> None:
-        """The entry is gone: so are its slots and screenshots (tombstones for sync)."""
+        """The entry is gone: so are its slots and screenshots (tombstones for sync), kept in
+        the trash for 24 h so that :meth:`restore` brings them back. Also purges older trash."""
         from .store import capture as cap
 
         cap.drop_capture(self.store, interval_id, now)
+        cap.purge_trash(self.store, now)
+
+    def _restore_capture(self, interval_id: str, now: datetime) -> None:
+        """What the entry's delete took comes back (same transaction as the entry)."""
+        from .store import capture as cap
+
+        cap.purge_trash(self.store, now)  # first: past 24 h nothing comes back
+        cap.restore_capture(self.store, interval_id, now, self.make_id)
 
     def log(self, from_day: date | None = None, to_day: date | None = None) -> list[Interval]:
         lo = local_day_bounds(from_day, self.tz)[0] if from_day else None
@@ -418,7 +427,9 @@ class Tracker:
     def restore(self, ref: str) -> Interval:
         """Undo a delete: the tombstone comes back as it was (same id, times, task and note)
         with a new revision, so sync pushes the un-delete. Refused when it would now overlap
-        another entry, or when the server has locked it (invoiced or in a closed period)."""
+        another entry, or when the server has locked it (invoiced or in a closed period).
+        The activity slots and screenshots the delete took come back with it, in the same
+        transaction, while they are still kept (24 h; a screenshot only with its image)."""
         from .errors import OverlapError
 
         ref = ref.strip()
@@ -455,6 +466,7 @@ class Tracker:
                 )
             back = e.changed(deleted=False)
             self.store.update_interval(back, now)
+            self._restore_capture(back.id, now)
         return self.store.get_interval(back.id) or back
 
     # -- settings -----------------------------------------------------------------------------

@@ -3,12 +3,17 @@
 Screenshot files live under ``<data dir>/screenshots/YYYY-MM-DD/`` next to the database: the JPEG
 ``<id>.jpg`` and its thumbnail ``<id>.thumb.jpg``. Rows keep paths relative to the data dir. Sync
 (``tracker.sync.capture``) pushes slots and reviewed screenshots; see docs/sync.md.
+
+Deleting an entry puts what it takes into ``capture_trash`` (the rows as JSON; the images move to
+``<data dir>/trash/<path>``) for :data:`TRASH_GRACE_SECONDS`, so that restoring the entry brings
+them back (:func:`restore_capture`); :func:`purge_trash` removes what is older.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -20,6 +25,9 @@ from ..errors import StoreError
 from .repo import Store
 
 SHOT_DIR = "screenshots"
+TRASH_DIR = "trash"
+#: How long what an entry's delete took stays restorable (then purged, files included).
+TRASH_GRACE_SECONDS = 24 * 3600
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,11 +76,15 @@ def save_slots(store: Store, slots: list[Slot], now: datetime) -> None:
     running entry, i.e. after a split, a delete or an away answer was written) follows the entry
     as :func:`rehome` would have moved it: when its entry no longer overlaps the slot's ten
     minutes (deleted, or moved away), it goes to the live entry of the same task that overlaps
-    them most; with none, a slot of a deleted entry is dropped (others stay as they are). A
-    deleted slot of the same entry and ten minutes comes back as new.
+    them most; with none, a slot of a deleted entry goes to the trash with what the delete took
+    (restoring the entry brings it back; others stay as they are). A deleted slot of the same
+    entry and ten minutes comes back as new. Also purges the trash past its grace period.
     """
     t = _epoch(now)
-    slots = _follow_entries(store, slots)
+    orphans: list[Slot] = []
+    slots = _follow_entries(store, slots, orphans)
+    for s in orphans:
+        _trash_late_slot(store, s, t)
     store.conn.executemany(
         """
         INSERT INTO activity_slots (id, interval_id, slot_start, slot_seconds, active_seconds,
@@ -95,9 +107,10 @@ def save_slots(store: Store, slots: list[Slot], now: datetime) -> None:
         [(s.id, s.interval_id, s.slot_start, s.slot_seconds, s.active_seconds,
           s.keyboard_events, s.mouse_events, t, t) for s in slots],
     )  # fmt: skip
+    purge_trash(store, now)
 
 
-def _follow_entries(store: Store, slots: list[Slot]) -> list[Slot]:
+def _follow_entries(store: Store, slots: list[Slot], orphans: list[Slot]) -> list[Slot]:
     out: list[Slot] = []
     for s in slots:
         lo, hi = s.slot_start, s.slot_start + SLOT_SECONDS
@@ -125,6 +138,8 @@ def _follow_entries(store: Store, slots: list[Slot]) -> list[Slot]:
             out.append(replace(s, interval_id=best[2]))
         elif not deleted:
             out.append(s)  # nothing took its time over: leave it where the app put it
+        else:
+            orphans.append(s)  # its entry was deleted: kept with what the delete took
     return out
 
 
@@ -254,6 +269,11 @@ def list_screenshots(
 
 def delete_screenshot(store: Store, shot: Screenshot, now: datetime) -> None:
     """Files go at once. A shot the server has keeps a tombstone, so sync deletes it there."""
+    _forget_shot(store, shot, now)
+    _remove(shot.path, shot.thumb)
+
+
+def _forget_shot(store: Store, shot: Screenshot, now: datetime) -> None:
     if shot.uploaded:
         store.conn.execute(
             "UPDATE screenshots SET deleted = 1, revision = revision + 1, updated_at = ? "
@@ -262,7 +282,6 @@ def delete_screenshot(store: Store, shot: Screenshot, now: datetime) -> None:
         )
     else:
         store.conn.execute("DELETE FROM screenshots WHERE id = ?", [shot.id])
-    _remove(shot.path, shot.thumb)
 
 
 def replace_image(
@@ -361,13 +380,202 @@ def rehome(
 
 def drop_capture(store: Store, interval_id: str, now: datetime) -> None:
     """The entry is deleted: so are its slots and screenshots (tombstones where sync must
-    delete them on the server too). Runs inside the caller's transaction."""
+    delete them on the server too), exactly as a user's delete — but each row is first copied to
+    ``capture_trash`` and the images move to ``<data dir>/trash/`` instead of going, so that
+    :func:`restore_capture` can bring them back until :func:`purge_trash` removes them.
+    Runs inside the caller's transaction."""
+    t = _epoch(now)
     for (sid,) in store.conn.execute(
         "SELECT id FROM activity_slots WHERE interval_id = ? AND deleted = 0", [interval_id]
     ).fetchall():
+        _to_trash(store, "slot", interval_id, t, _row(store, "activity_slots", sid))
         drop_slot(store, sid, now)
+    base = data_dir(store)
     for shot in _live_shots_of(store, interval_id):
-        delete_screenshot(store, shot, now)
+        row = _row(store, "screenshots", shot.id)
+        _to_trash(store, "shot", interval_id, t, row)
+        _forget_shot(store, shot, now)
+        for rel in (row["path"], row["thumb"]):
+            _move(base / rel, base / TRASH_DIR / rel)
+
+
+# -- the trash: what an entry's delete took, until restored or purged --------------------------
+
+
+def _row(store: Store, table: str, row_id: str) -> dict:
+    cur = store.conn.execute(f"SELECT * FROM {table} WHERE id = ?", [row_id])
+    values = cur.fetchone()
+    return dict(zip([d[0] for d in cur.description], values, strict=True))
+
+
+def _to_trash(store: Store, kind: str, interval_id: str, t: int, row: dict) -> None:
+    store.conn.execute(
+        "INSERT OR REPLACE INTO capture_trash (kind, id, interval_id, deleted_at, row) "
+        "VALUES (?, ?, ?, ?, ?)",
+        [kind, row["id"], interval_id, t, json.dumps(row, separators=(",", ":"))],
+    )
+
+
+def _move(src: Path, dst: Path) -> None:
+    """Rename a file, creating the directory; a missing source is not an error."""
+    try:
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(src, dst)
+    except FileNotFoundError:
+        pass
+
+
+def _merge(a: dict, b: dict) -> dict:
+    """Two flushes of one slot (as :func:`save_slots` adds them): numbers of ``b`` into ``a``."""
+    seconds = max(a["slot_seconds"], b["slot_seconds"])
+    return a | {
+        "slot_seconds": seconds,
+        "active_seconds": min(seconds, a["active_seconds"] + b["active_seconds"]),
+        "keyboard_events": a["keyboard_events"] + b["keyboard_events"],
+        "mouse_events": a["mouse_events"] + b["mouse_events"],
+    }
+
+
+def _trash_late_slot(store: Store, s: Slot, t: int) -> None:
+    """A slot flushed after its entry was deleted joins what the delete took (merged into the
+    trashed slot of the same ten minutes, if any), so an Undo brings it back too."""
+    nums = {"slot_seconds": s.slot_seconds, "active_seconds": s.active_seconds,
+            "keyboard_events": s.keyboard_events, "mouse_events": s.mouse_events}  # fmt: skip
+    hit = store.conn.execute(
+        "SELECT id, row FROM capture_trash WHERE kind = 'slot' AND interval_id = ? "
+        "AND json_extract(row, '$.slot_start') = ?",
+        [s.interval_id, s.slot_start],
+    ).fetchone()
+    if hit is not None:
+        store.conn.execute(
+            "UPDATE capture_trash SET row = ? WHERE kind = 'slot' AND id = ?",
+            [json.dumps(_merge(json.loads(hit[1]), nums), separators=(",", ":")), hit[0]],
+        )
+        return
+    row = {"id": s.id, "interval_id": s.interval_id, "slot_start": s.slot_start, **nums,
+           "revision": 1, "synced_revision": 0, "deleted": 0, "created_at": t,
+           "updated_at": t}  # fmt: skip
+    _to_trash(store, "slot", s.interval_id, t, row)
+
+
+def restore_capture(
+    store: Store, interval_id: str, now: datetime, make_id: Callable[[], str]
+) -> tuple[int, int]:
+    """The entry's delete is undone: its slots and screenshots in the trash come back (runs in
+    the caller's transaction, with the entry's un-delete). Returns (slots, shots) restored.
+
+    A slot keeps its id and gets a new revision, so sync upserts it again (the server re-creates
+    a slot whose tombstone it had accepted). A screenshot comes back only when its image is
+    still there; one whose tombstone the server has not received yet is live again as it was
+    (uploaded or not); one the server deleted meanwhile (it refuses that id for good) comes
+    back under a new id, not uploaded, so sync uploads it as a new shot.
+    """
+    t = _epoch(now)
+    n_slots = n_shots = 0
+    for kind, raw, gone in store.conn.execute(
+        "SELECT kind, row, server_gone FROM capture_trash WHERE interval_id = ? ORDER BY kind, id",
+        [interval_id],
+    ).fetchall():
+        row = json.loads(raw)
+        if kind == "slot":
+            _restore_slot(store, row, t)
+            n_slots += 1
+        elif _restore_shot(store, row, bool(gone), t, make_id):
+            n_shots += 1
+    store.conn.execute("DELETE FROM capture_trash WHERE interval_id = ?", [interval_id])
+    return n_slots, n_shots
+
+
+_NUMBERS = ("slot_seconds", "active_seconds", "keyboard_events", "mouse_events")
+
+
+def _restore_slot(store: Store, row: dict, t: int) -> None:
+    cols = "id, deleted, " + ", ".join(_NUMBERS)
+    live = (
+        store.conn.execute(
+            f"SELECT {cols} FROM activity_slots WHERE id = ?", [row["id"]]
+        ).fetchone()
+        or store.conn.execute(
+            f"SELECT {cols} FROM activity_slots WHERE interval_id = ? AND slot_start = ?",
+            [row["interval_id"], row["slot_start"]],
+        ).fetchone()
+    )
+    if live is None:
+        store.conn.execute(
+            "INSERT INTO activity_slots (id, interval_id, slot_start, slot_seconds, "
+            "active_seconds, keyboard_events, mouse_events, revision, synced_revision, "
+            "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)",
+            [row["id"], row["interval_id"], row["slot_start"], *(row[k] for k in _NUMBERS),
+             row["revision"] + 1, row["created_at"], t],
+        )  # fmt: skip
+        return
+    nums = row if live[1] else _merge(dict(zip(_NUMBERS, live[2:], strict=True)), row)
+    store.conn.execute(
+        "UPDATE activity_slots SET interval_id = ?, slot_seconds = ?, active_seconds = ?, "
+        "keyboard_events = ?, mouse_events = ?, deleted = 0, revision = revision + 1, "
+        "sync_status = NULL, sync_detail = NULL, updated_at = ? WHERE id = ?",
+        [row["interval_id"], *(nums[k] for k in _NUMBERS), t, live[0]],
+    )
+
+
+def _restore_shot(store: Store, row: dict, gone: bool, t: int, make_id: Callable[[], str]) -> bool:
+    base = data_dir(store)
+    for rel in (row["path"], row["thumb"]):
+        if not (base / rel).exists():  # (a restore rolled back after the move left it there)
+            _move(base / TRASH_DIR / rel, base / rel)
+    if not ((base / row["path"]).is_file() and (base / row["thumb"]).is_file()):
+        return False  # the images are gone: nothing to show or upload
+    here = store.conn.execute(
+        "SELECT deleted FROM screenshots WHERE id = ?", [row["id"]]
+    ).fetchone()
+    if here is not None and here[0] == 0:
+        return True  # live already (nothing to do)
+    if here is not None and not gone:  # the tombstone has not reached the server: undo it
+        store.conn.execute(
+            "UPDATE screenshots SET deleted = 0, revision = ?, synced_revision = ?, "
+            "sync_status = ?, sync_detail = ?, updated_at = ? WHERE id = ?",
+            [row["revision"], row["synced_revision"], row.get("sync_status"),
+             row.get("sync_detail"), t, row["id"]],
+        )  # fmt: skip
+        return True
+    values = dict(row, deleted=0, updated_at=t)
+    if gone or here is not None or row["uploaded"]:  # the server refuses this id now
+        values |= {"id": make_id(), "uploaded": 0, "uploaded_at": None, "revision": 1,
+                   "synced_revision": 0, "sync_status": None, "sync_detail": None}  # fmt: skip
+    columns = [r[1] for r in store.conn.execute("PRAGMA table_info(screenshots)")]
+    names = [c for c in columns if c in values]
+    store.conn.execute(
+        f"INSERT INTO screenshots ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
+        [values[c] for c in names],
+    )
+    return True
+
+
+def purge_trash(store: Store, now: datetime, grace: int = TRASH_GRACE_SECONDS) -> int:
+    """Remove what entry deletes took longer than ``grace`` seconds ago: the rows, and the
+    images (from the trash, or from ``screenshots/`` when no row uses them). Runs in the
+    caller's transaction; returns how many rows went."""
+    cutoff = _epoch(now) - grace
+    rows = store.conn.execute(
+        "SELECT kind, row FROM capture_trash INDEXED BY capture_trash_age WHERE deleted_at <= ?",
+        [cutoff],
+    ).fetchall()
+    if not rows:
+        return 0
+    base = data_dir(store)
+    for kind, raw in rows:
+        if kind != "shot":
+            continue
+        row = json.loads(raw)
+        for rel in (row["path"], row["thumb"]):
+            _remove(base / TRASH_DIR / rel)
+            used = store.conn.execute(
+                "SELECT 1 FROM screenshots WHERE path = ? OR thumb = ? LIMIT 1", [rel, rel]
+            ).fetchone()
+            if used is None:
+                _remove(base / rel)
+    store.conn.execute("DELETE FROM capture_trash WHERE deleted_at <= ?", [cutoff])
+    return len(rows)
 
 
 def drop_slot(store: Store, slot_id: str, now: datetime) -> None:
@@ -560,6 +768,24 @@ def shot_tombstones(store: Store) -> list[str]:
 
 def drop_tombstone(store: Store, shot_id: str) -> None:
     store.conn.execute("DELETE FROM screenshots WHERE id = ? AND deleted = 1", [shot_id])
+
+
+def gone_on_server(store: Store, shot_id: str, make_id: Callable[[], str]) -> None:
+    """The server no longer has ``shot_id`` (``DELETE`` answered 204 or 404) and refuses that id
+    from now on. The tombstone goes; a trashed copy (its entry was deleted) is marked so that a
+    restore uploads it under a new id; a live row with this id (its entry was restored while the
+    delete was on its way, or it was blurred during its upload) gets a new id now and is
+    uploaded again as a new shot."""
+    drop_tombstone(store, shot_id)
+    store.conn.execute(
+        "UPDATE capture_trash SET server_gone = 1 WHERE kind = 'shot' AND id = ?", [shot_id]
+    )
+    store.conn.execute(
+        "UPDATE screenshots SET id = ?, uploaded = 0, uploaded_at = NULL, revision = 1, "
+        "synced_revision = 0, sync_status = NULL, sync_detail = NULL "
+        "WHERE id = ? AND deleted = 0",
+        [make_id(), shot_id],
+    )
 
 
 def shot_status(store: Store, shot_id: str) -> tuple[str | None, str | None]:

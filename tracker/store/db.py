@@ -293,6 +293,30 @@ def _m0004(db: Database) -> None:
     )
 
 
+@migrations(name="0005_capture_trash")
+def _m0005(db: Database) -> None:
+    db.executescript(
+        """
+        -- What deleting an entry took from activity_slots / screenshots, kept so that
+        -- `tracker restore` (the app's Undo) can bring it back: one row per slot or shot, its
+        -- columns as JSON (row). The live tables behave as before (tombstones for sync);
+        -- the images wait under <data dir>/trash/<path>. server_gone: the server deleted this
+        -- screenshot id (a restore uploads it under a new id). Purged 24 h after deleted_at.
+        CREATE TABLE capture_trash (
+            kind TEXT NOT NULL CHECK (kind IN ('slot', 'shot')),
+            id TEXT NOT NULL,
+            interval_id TEXT NOT NULL,
+            deleted_at INTEGER NOT NULL,
+            row TEXT NOT NULL CHECK (json_valid(row)),
+            server_gone INTEGER NOT NULL DEFAULT 0 CHECK (server_gone IN (0, 1)),
+            PRIMARY KEY (kind, id)
+        ) STRICT;
+        CREATE INDEX capture_trash_entry ON capture_trash (interval_id);
+        CREATE INDEX capture_trash_age ON capture_trash (deleted_at);
+        """
+    )
+
+
 def _configure(conn: sqlite3.Connection) -> None:
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     conn.execute("PRAGMA foreign_keys = ON")

@@ -20,7 +20,12 @@ server already accepted (``server_revision > 0``) on server projects move.
 * Re-links: an uploaded shot moved to another entry here (split, edit, away answer) is
   ``PATCH /screenshots/{id}`` with its new ``interval_id``.
 * Deletes: a shot deleted here after upload (by the user, or with its entry) is a tombstone row
-  until ``DELETE /screenshots/{id}`` answered 204 (or 404: already gone); then the row goes.
+  until ``DELETE /screenshots/{id}`` answered 204 (or 404: already gone); then the row goes. The
+  server refuses a deleted id for good, so a copy kept for a restore (``capture_trash``) is
+  marked to come back under a new id, and a live row with that id (its entry restored while the
+  delete was on its way) gets a new id at once and is uploaded as a new shot.
+* Trash: at the end of each push, what entry deletes took more than 24 h ago is purged (rows
+  and images; ``tracker.store.capture.purge_trash``).
 """
 
 from __future__ import annotations
@@ -28,9 +33,11 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from .. import config
+from ..ids import new_id
 from ..store import capture as cs
 from ..store.repo import Store
 from .errors import Refused
@@ -100,6 +107,8 @@ class CapturePusher:
         self.push_relinks(report)
         self.retry_local_only(report)
         self.push_shots(report)
+        with self.store.transaction():
+            cs.purge_trash(self.store, datetime.fromtimestamp(self.now(), UTC))
 
     # -- activity ------------------------------------------------------------------------------
 
@@ -179,7 +188,7 @@ class CapturePusher:
         for sid in ids:
             if self._delete_remote(sid):
                 with self.store.transaction():
-                    cs.drop_tombstone(self.store, sid)
+                    cs.gone_on_server(self.store, sid, new_id)
                 report.shots_deleted += 1
 
     def _delete_remote(self, sid: str) -> bool:
@@ -285,6 +294,8 @@ class CapturePusher:
         if marked:
             report.shots_uploaded += 1
         elif self._delete_remote(shot.id):  # deleted here while it was on its way
+            with self.store.transaction():
+                cs.gone_on_server(self.store, shot.id, new_id)
             report.shots_deleted += 1
 
 
