@@ -108,6 +108,7 @@ class TrackerApp:
         self.controller.refresh()
         self.controller.check_recovery()
         self.controller.start_background()
+        self.controller.housekeeping()
         if self.capture is not None:
             self.capture.start()
         self._show()
@@ -119,6 +120,7 @@ class TrackerApp:
         QTimer.singleShot(0, self.controller.refresh)
         QTimer.singleShot(0, self.controller.check_recovery)
         QTimer.singleShot(0, self.controller.start_background)
+        QTimer.singleShot(0, self.controller.housekeeping)
         if self.capture is not None:
             QTimer.singleShot(0, self.capture.start)
 

@@ -424,6 +424,14 @@ class Tracker:
     ) -> list[TotalRow]:
         return self.store.totals(GroupBy(by), self.tz, self.clock.now(), from_day, to_day)
 
+    def purge_capture_trash(self) -> int:
+        """Remove for good the activity and screenshots entry deletes took over a day ago (kept
+        until then for Undo / ``restore``); how many rows went."""
+        from .store import capture as cap
+
+        with self.store.transaction():
+            return cap.purge_trash(self.store, self.clock.now())
+
     def restore(self, ref: str) -> Interval:
         """Undo a delete: the tombstone comes back as it was (same id, times, task and note)
         with a new revision, so sync pushes the un-delete. Refused when it would now overlap

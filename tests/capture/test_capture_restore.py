@@ -279,3 +279,23 @@ def test_cli_lists_nothing_while_deleted_and_everything_after_restore(cli):
     assert cli.fails("screenshots", "delete", shot.id).err.startswith("tracker: no screenshot")
     cli.ok("restore", e.id)
     assert listed() == ([300], [shot.id])
+
+
+def test_the_app_start_purges_what_is_past_the_grace(svc, clock, entry, qtbot):
+    from tracker.app import build
+    from tracker.ui.executor import InlineExecutor
+    from tracker.ui.ports import NullAutostart
+
+    svc.delete(entry.id)
+    assert trash_rows(svc) == 9 and len(jpgs(svc, "trash")) == 6
+    app = build(InlineExecutor(svc), svc.clock, svc.tz, tray_available=False,
+                autostart=NullAutostart(), quit_app=lambda: None)  # fmt: skip
+    qtbot.addWidget(app.window)
+    app.start()  # within the day: kept for Undo
+    app.controller.stop_background()
+    assert trash_rows(svc) == 9
+    clock.advance(hours=24)
+    app.start()  # a day later (the app started again): gone from the disk
+    app.controller.stop_background()
+    assert trash_rows(svc) == 0 and jpgs(svc, "trash") == [] and jpgs(svc) == []
+    assert svc.purge_capture_trash() == 0

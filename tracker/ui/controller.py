@@ -257,6 +257,10 @@ class Controller(QObject):
         """On start: adopt a timer with no beat yet; ask about one whose beats stopped."""
         self._probe(adopt=True)
 
+    def housekeeping(self) -> None:
+        """On start: what entry deletes took more than a day ago leaves the disk for good."""
+        self.executor.submit(lambda t: t.purge_capture_trash(), lambda _n: None, self._fail)
+
     def heartbeat(self) -> None:
         if not self._asking:
             self._probe(adopt=True)
