@@ -10,38 +10,55 @@ checkout run with PYTHONDONTWRITEBYTECODE=1 would otherwise compile every edited
 source in every process (~30 ms) and measure that instead of the sync.
 
     .venv/bin/python benchmarks/sync_bench.py [--rows 10000] [--runs 5] [--big 100000] [--quick]
+        [--postgres]   (the server on PostgreSQL at 127.0.0.1:5432, a fresh database per server)
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "sync"))
 
-from syncutil import Device, ServerProc, make_team, server_live, sign_in
+from syncutil import Device, ServerProc, fill_entries, make_team, server_live, sign_in
 
 T0 = 1_700_000_000
+PG_ADMIN = os.environ.get(
+    "TRACKER_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+POSTGRES = False  # --postgres
 
 
 def _fill(d: Device, task_id: str, n: int) -> None:
-    base = uuid.uuid4().int & ~0xFFFFFFFF
-    rows = (
-        (str(uuid.UUID(int=base | i)), task_id, T0 + i * 3600, T0 + i * 3600 + 1800,
-         "Europe/Berlin", "", "manual", 1, 0, 0, 0, T0, T0)
-        for i in range(n)
-    )  # fmt: skip
-    s = d.store()
+    fill_entries(d, [task_id], n, T0)
+
+
+@contextmanager
+def _database():
+    """None (SQLite in the server's data dir), or a fresh PostgreSQL database's URL."""
+    if not POSTGRES:
+        yield None
+        return
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    libpq = PG_ADMIN.replace("postgresql+psycopg://", "postgresql://", 1)
+    name = f"tracker_bench_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(libpq, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
     try:
-        s.bulk_insert_intervals(rows)
+        yield make_url(PG_ADMIN).set(database=name).render_as_string(hide_password=False)
     finally:
-        s.close()
+        with psycopg.connect(libpq, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _timed_sync(d: Device) -> float:
@@ -55,7 +72,12 @@ def _timed_sync(d: Device) -> float:
 
 def push_run(root: Path, n: int) -> tuple[float, float]:
     """(seconds of the push sync, seconds of a following no-op sync)."""
-    server = ServerProc(root)
+    with _database() as url:
+        return _push_run(root, n, url)
+
+
+def _push_run(root: Path, n: int, url: str | None) -> tuple[float, float]:
+    server = ServerProc(root, url)
     server.setup()
     server.start()
     try:
@@ -73,7 +95,12 @@ def push_run(root: Path, n: int) -> tuple[float, float]:
 
 
 def noop_runs(root: Path, runs: int) -> list[float]:
-    server = ServerProc(root)
+    with _database() as url:
+        return _noop_runs(root, runs, url)
+
+
+def _noop_runs(root: Path, runs: int, url: str | None) -> list[float]:
+    server = ServerProc(root, url)
     server.setup()
     server.start()
     try:
@@ -96,7 +123,11 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--big", type=int, default=100_000)
     ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--postgres", action="store_true", help="the server on PostgreSQL")
     args = ap.parse_args()
+    global POSTGRES
+    POSTGRES = args.postgres
+    print(f"server database: {'PostgreSQL' if POSTGRES else 'SQLite'}")
     if args.quick:
         args.rows, args.runs, args.big = 2_000, 3, 0
     pkg = Path(__file__).resolve().parent.parent / "tracker"

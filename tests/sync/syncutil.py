@@ -253,7 +253,7 @@ def fill_entries(d: Device, tasks: list[str], n: int, start: int, *, every: int 
         at = start + i * every
         rows.append((str(uuid.UUID(int=base | i)), tasks[i % len(tasks)], at, at + length,
                      "Europe/Berlin", "", "manual", 1, 0, 0, 0, start, start))  # fmt: skip
-    assert len(BULK_COLUMNS) == len(rows[0])
+    assert not rows or len(BULK_COLUMNS) == len(rows[0])
     s = d.store()
     try:
         s.bulk_insert_intervals(rows)
