@@ -330,8 +330,80 @@ def may_delete_screenshot(actor: Actor, owner_id: str) -> bool:
 
 
 def may_upload_capture(actor: Actor, owner_id: str) -> bool:
-    """Activity and screenshots belong to the caller's own intervals, by people who track."""
+    """Activity and screenshots belong to the caller's own intervals, by people who track.
+
+    The same rule answers who may change capture already uploaded (move a slot or a screenshot
+    to another entry, delete a slot by its id): only the person who tracked the time.
+    """
     return may(actor, Action.TRACK_TIME) and owner_id == actor.user_id
+
+
+def sees_interval(access: ProjectAccess | None, actor: Actor, owner_id: str) -> bool:
+    """One interval: the same rule as :func:`interval_scope`, for a loaded row (``access`` is
+    the caller's access to the interval's project)."""
+    if actor.manages_all or owner_id == actor.user_id:
+        return True
+    return access is not None and access.has(Capability.SEE_ENTRIES)
+
+
+def capture_targets(
+    conn: Connection, actor: Actor, targets: dict[str, tuple[str, str]]
+) -> dict[str, str | None]:
+    """For each live interval ``id -> (owner_id, project_id)``: may the caller attach activity
+    or a screenshot to it? None when they may; else the refusal's code: ``no_access`` when they
+    see the interval but it is someone else's (403), ``interval_not_found`` when they may not
+    know it exists (404). Asks the database once per project, and only for others' intervals.
+    """
+    out: dict[str, str | None] = {}
+    access: dict[str, ProjectAccess | None] = {}
+    for iid, (owner_id, project_id) in targets.items():
+        if may_upload_capture(actor, owner_id):
+            out[iid] = None
+            continue
+        if project_id not in access and not actor.manages_all:
+            access[project_id] = project_access(conn, actor, project_id)
+        seen = sees_interval(access.get(project_id), actor, owner_id)
+        out[iid] = "no_access" if seen else "interval_not_found"
+    return out
+
+
+def capture_target(conn: Connection, actor: Actor, owner_id: str, project_id: str) -> None:
+    """One interval a screenshot goes to: 404 ``interval_not_found`` when the caller may not
+    know it exists, 403 ``no_access`` when they see it but it is someone else's."""
+    code = capture_targets(conn, actor, {"": (owner_id, project_id)})[""]
+    if code == "interval_not_found":
+        raise NotFound("interval", "interval_not_found")
+    if code is not None:
+        raise Forbidden("screenshots go only to your own entries", code)
+
+
+class ShotAction(StrEnum):
+    SEE = "see"  # list it, fetch the image
+    DELETE = "delete"
+    RELINK = "relink"  # move it to another entry
+
+
+def screenshot(
+    conn: Connection,
+    actor: Actor,
+    owner_id: str,
+    project_id: str | None,
+    project_screenshots: bool,
+    action: ShotAction = ShotAction.SEE,
+) -> ProjectAccess | None:
+    """One screenshot and what the caller asks of it: 404 when they may not know it exists,
+    403 when they know it (they see it, or its project) but may not do ``action``. Returns the
+    caller's access to the shot's project (None when hidden from them or unknown)."""
+    access = project_access(conn, actor, project_id) if project_id is not None else None
+    if not may_see_screenshot(actor, owner_id, access, project_screenshots):
+        if access is None:
+            raise NotFound("screenshot")
+        raise Forbidden("you may not see screenshots on this project")
+    if action is ShotAction.DELETE and not may_delete_screenshot(actor, owner_id):
+        raise Forbidden("only the person screenshotted or a manager may delete it")
+    if action is ShotAction.RELINK and not may_upload_capture(actor, owner_id):
+        raise Forbidden("only the person screenshotted may move it to another entry")
+    return access
 
 
 NOTHING = false()

@@ -7,6 +7,9 @@ when the desktop splits or edits it: the same id with another ``interval_id`` (a
 moves it. ``deleted: true`` deletes the caller's slot (its entry was deleted, or no longer
 covers it); a delete of an unknown id is accepted (nothing to delete), so replays are harmless.
 One bad slot never blocks the others: it comes back in ``rejected`` with a stable ``code``.
+Slots go only to the caller's own live entries (:func:`server_stub.authz.capture_targets`):
+someone else's entry the caller sees is ``no_access``, one they may not know of
+``interval_not_found`` — the 403/404 rule of the API, per item.
 """
 
 from __future__ import annotations
@@ -46,6 +49,12 @@ class ActivitySlotSyncIn(ActivitySlotIn):
 
 class ActivityBatchIn(BaseModel):
     slots: Annotated[list[ActivitySlotSyncIn], Field(json_schema_extra={"maxItems": 1000})]
+
+
+_REFUSALS = {  # what authz.capture_targets answers for an interval the slot may not go to
+    "interval_not_found": "no such interval of yours",
+    "no_access": "activity goes only to your own entries (this one is someone else's)",
+}
 
 
 def _reject(out: dict, sid: str, code: str, detail: str) -> None:
@@ -90,16 +99,20 @@ def push_activity(body: ActivityBatchIn, actor: CurrentActor, state: State) -> d
     device = f"token:{actor.token_id[:8]}"
     with state.db.write() as tx:
         conn = tx.conn
-        owners = {
-            r.id: r
+        live = {
+            r.id: (r.user_id, r.project_id)
             for r in conn.execute(
-                select(intervals.c.id, intervals.c.user_id, intervals.c.deleted).where(
+                select(intervals.c.id, intervals.c.user_id, tasks.c.project_id)
+                .select_from(intervals.join(tasks, tasks.c.id == intervals.c.task_id))
+                .where(
                     intervals.c.id.in_(
                         sorted({i["interval_id"] for i in items if "interval_id" in i})
-                    )
+                    ),
+                    intervals.c.deleted == false(),
                 )
             )
         }
+        refusals = authz.capture_targets(conn, actor, live)
         existing = {
             r.id: r
             for r in conn.execute(
@@ -112,7 +125,7 @@ def push_activity(body: ActivityBatchIn, actor: CurrentActor, state: State) -> d
             sid = item["id"]
             if item.get("deleted"):
                 row = existing.get(sid)
-                if row is not None and row.user_id != actor.user_id:
+                if row is not None and not authz.may_upload_capture(actor, row.user_id):
                     _reject(out, sid, "id_conflict", "this slot id belongs to someone else")
                     continue
                 if row is not None:
@@ -120,9 +133,9 @@ def push_activity(body: ActivityBatchIn, actor: CurrentActor, state: State) -> d
                     existing.pop(sid)
                 out["accepted"].append(sid)
                 continue
-            owner = owners.get(item["interval_id"])
-            if owner is None or owner.deleted or not authz.may_upload_capture(actor, owner.user_id):
-                _reject(out, sid, "interval_not_found", "no such interval of yours")
+            refusal = refusals.get(item["interval_id"], "interval_not_found")
+            if refusal is not None:
+                _reject(out, sid, refusal, _REFUSALS[refusal])
                 continue
             row = existing.get(sid)
             if row is None:
@@ -133,7 +146,7 @@ def push_activity(body: ActivityBatchIn, actor: CurrentActor, state: State) -> d
                     )
                 )  # fmt: skip
                 existing[sid] = _Row(user_id=actor.user_id, **item)
-            elif row.user_id != actor.user_id:
+            elif not authz.may_upload_capture(actor, row.user_id):
                 _reject(out, sid, "id_conflict", "this slot id belongs to someone else")
                 continue
             elif any(getattr(row, f) != item[f] for f in _FIELDS):

@@ -21,7 +21,7 @@ from uuid import UUID
 from fastapi import APIRouter, File, Form, UploadFile
 from fastapi.responses import FileResponse, JSONResponse, Response
 from pydantic import AwareDatetime, BaseModel
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import false, func, insert, select, update
 
 from .. import authz
 from ..db.tables import intervals, projects, screenshots, tasks
@@ -147,24 +147,12 @@ def upload_screenshot(
         conn = tx.conn
         row = conn.execute(_select().select_from(_joined()).where(screenshots.c.id == sid)).first()
         if row is not None:
-            if row.user_id != actor.user_id or row.sha256 != sha256:
+            if not authz.may_upload_capture(actor, row.user_id) or row.sha256 != sha256:
                 raise ApiError(409, "screenshot_conflict", "this id holds a different image")
             if row.deleted_at is not None:
                 raise ApiError(409, "screenshot_deleted", "this screenshot was deleted")
             return JSONResponse(_out(row), status_code=200)
-        owner = conn.execute(
-            select(intervals.c.user_id, intervals.c.deleted, projects.c.screenshots)
-            .select_from(
-                intervals.join(tasks, tasks.c.id == intervals.c.task_id).join(
-                    projects, projects.c.id == tasks.c.project_id
-                )
-            )
-            .where(intervals.c.id == iid)
-        ).first()
-        if owner is None or owner.deleted or not authz.may_upload_capture(actor, owner.user_id):
-            raise NotFound("interval", "interval_not_found")
-        if not owner.screenshots:
-            raise Forbidden("this project does not take screenshots", "screenshots_disabled")
+        _check_target(conn, actor, iid)
         key = _storage_key(sha256)
         _store(state, key, data)
         conn.execute(
@@ -220,21 +208,45 @@ def list_screenshots(
     return {"items": [_out(r) for r in rows], "next_cursor": nxt}
 
 
-def _load_visible(conn, actor: authz.Actor, sid: str):
-    """The live screenshot the caller may see: 404 when hidden, 403 when known but not granted."""
-    row = conn.execute(
-        _select()
-        .select_from(_joined())
-        .where(screenshots.c.id == sid, screenshots.c.deleted_at.is_(None))
+def _check_target(conn, actor: authz.Actor, iid: str) -> None:
+    """The live entry a screenshot goes to: the caller's own (authz: 404 ``interval_not_found``
+    when hidden from them, 403 ``no_access`` when someone else's they see), on a project that
+    takes screenshots (403 ``screenshots_disabled``)."""
+    target = conn.execute(
+        select(intervals.c.user_id, tasks.c.project_id, projects.c.screenshots)
+        .select_from(
+            intervals.join(tasks, tasks.c.id == intervals.c.task_id).join(
+                projects, projects.c.id == tasks.c.project_id
+            )
+        )
+        .where(intervals.c.id == iid, intervals.c.deleted == false())
     ).first()
+    if target is None:
+        raise NotFound("interval", "interval_not_found")
+    authz.capture_target(conn, actor, target.user_id, target.project_id)
+    if not target.screenshots:
+        raise Forbidden("this project does not take screenshots", "screenshots_disabled")
+
+
+def _load(conn, actor: authz.Actor, sid: str, action: authz.ShotAction, *, live: bool = True):
+    """The screenshot and the caller's right to ``action`` on it (asked of authz): 404 when it
+    is hidden from them (or deleted, with ``live``), 403 when known but not theirs to act on."""
+    q = (
+        _select()
+        .select_from(
+            screenshots.outerjoin(intervals, intervals.c.id == screenshots.c.interval_id)
+            .outerjoin(tasks, tasks.c.id == intervals.c.task_id)
+            .outerjoin(projects, projects.c.id == tasks.c.project_id)
+        )
+        .where(screenshots.c.id == sid)
+    )
+    if live:
+        q = q.where(screenshots.c.deleted_at.is_(None))
+    row = conn.execute(q).first()
     if row is None:
         raise NotFound("screenshot")
-    access = authz.project_access(conn, actor, row.project_id)
-    if not authz.may_see_screenshot(actor, row.user_id, access, bool(row.project_shots)):
-        if access is None:
-            raise NotFound("screenshot")
-        raise Forbidden("you may not see screenshots on this project")
-    return row, access
+    authz.screenshot(conn, actor, row.user_id, row.project_id, bool(row.project_shots), action)
+    return row
 
 
 @router.get(
@@ -244,7 +256,7 @@ def _load_visible(conn, actor: authz.Actor, sid: str):
 )
 def screenshot_image(screenshot_id: UUID, actor: CurrentActor, state: State) -> Response:
     with state.db.read() as conn:
-        row, _access = _load_visible(conn, actor, canonical(screenshot_id))
+        row = _load(conn, actor, canonical(screenshot_id), authz.ShotAction.SEE)
     path = _blob_path(state, row.storage_key)
     if not path.is_file():
         raise NotFound("screenshot image")
@@ -261,33 +273,20 @@ class ScreenshotMove(BaseModel):
 def move_screenshot(
     screenshot_id: UUID, body: ScreenshotMove, actor: CurrentActor, state: State
 ) -> dict:
-    """Re-link the caller's own screenshot to another of the caller's live entries. The new
-    entry's project must take screenshots (403 ``screenshots_disabled``); a deleted shot is 409
-    ``screenshot_deleted``; an unknown one 404. The same entry again changes nothing."""
-    authz.require(actor, authz.Action.TRACK_TIME)
+    """Re-link the caller's own screenshot to another of the caller's live entries. Only the
+    person screenshotted may (403 for a shot the caller sees but is someone else's, 404 for one
+    hidden from them or unknown); the new entry must be theirs (403 ``no_access`` / 404
+    ``interval_not_found``) on a project that takes screenshots (403 ``screenshots_disabled``);
+    a deleted shot is 409 ``screenshot_deleted``. The same entry again changes nothing."""
     sid, iid = canonical(screenshot_id), canonical(body.interval_id)
     now = state.now()
     with state.db.write() as tx:
         conn = tx.conn
-        row = conn.execute(select(screenshots).where(screenshots.c.id == sid)).first()
-        if row is None or row.user_id != actor.user_id:
-            raise NotFound("screenshot")
+        row = _load(conn, actor, sid, authz.ShotAction.RELINK, live=False)
         if row.deleted_at is not None:
             raise ApiError(409, "screenshot_deleted", "this screenshot was deleted")
         if row.interval_id != iid:
-            owner = conn.execute(
-                select(intervals.c.user_id, intervals.c.deleted, projects.c.screenshots)
-                .select_from(
-                    intervals.join(tasks, tasks.c.id == intervals.c.task_id).join(
-                        projects, projects.c.id == tasks.c.project_id
-                    )
-                )
-                .where(intervals.c.id == iid)
-            ).first()
-            if owner is None or owner.deleted or not authz.may_upload_capture(actor, owner.user_id):
-                raise NotFound("interval", "interval_not_found")
-            if not owner.screenshots:
-                raise Forbidden("this project does not take screenshots", "screenshots_disabled")
+            _check_target(conn, actor, iid)
             conn.execute(
                 update(screenshots)
                 .where(screenshots.c.id == sid)
@@ -303,9 +302,7 @@ def delete_screenshot(screenshot_id: UUID, actor: CurrentActor, state: State) ->
     now = state.now()
     with state.db.write() as tx:
         conn = tx.conn
-        row, _access = _load_visible(conn, actor, sid)
-        if not authz.may_delete_screenshot(actor, row.user_id):
-            raise Forbidden("only the person screenshotted or a manager may delete it")
+        row = _load(conn, actor, sid, authz.ShotAction.DELETE)
         conn.execute(
             update(screenshots)
             .where(screenshots.c.id == sid)

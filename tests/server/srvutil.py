@@ -86,3 +86,53 @@ def iv(
         "deleted": deleted,
         "tz": tz,
     }
+
+
+# -- capture: entries, activity slots, screenshot uploads ------------------------------------
+
+
+def tracked(user: User, task_id: str, start: str, end: str) -> str:
+    """Push one finished interval of ``user`` and return its id (it must be accepted)."""
+    item = iv(task_id, start, end)
+    assert user.push(item)["accepted"] == [item["id"]]
+    return item["id"]
+
+
+def slot(interval_id: str, **fields: Any) -> dict:
+    """An activity slot for ``POST /activity/batch`` (10-minute aligned, 70 % active)."""
+    return {
+        "id": str(uuid.uuid4()),
+        "interval_id": interval_id,
+        "slot_start": "2026-11-25T09:10:00Z",
+        "slot_seconds": 600,
+        "active_seconds": 420,
+        "keyboard_events": 300,
+        "mouse_events": 120,
+        **fields,
+    }
+
+
+def jpeg(colour: tuple[int, int, int] = (30, 120, 200)) -> bytes:
+    """A small JPEG, as the desktop uploads."""
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (32, 16), colour).save(buf, format="JPEG")
+    return buf.getvalue()
+
+
+def upload_shot(user: User, interval_id: str, data: bytes | None = None, sid: str | None = None):
+    """``POST /screenshots`` (multipart) of a JPEG onto ``interval_id``; the response."""
+    import hashlib
+
+    data = jpeg() if data is None else data
+    fields = {
+        "id": sid or str(uuid.uuid4()),
+        "interval_id": interval_id,
+        "taken_at": "2026-11-25T09:15:00Z",
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "blurred": "false",
+    }
+    return user.post("/screenshots", data=fields, files={"image": ("shot.jpg", data, "image/jpeg")})

@@ -2,18 +2,34 @@
 
 "own" is the project where the member works and the viewer views (with ``show_entries``);
 "other" is a project neither belongs to. 404 for what the caller may not know exists, 403 for
-what they can see but may not do, 401 without a valid token.
+what they can see but may not do, 401 without a valid token. :func:`test_every_route_is_in_the_
+matrix` keeps it complete: a route of the app missing here (and not excused with a reason) fails.
+
+Capture (activity, screenshots): both projects take screenshots; the target is the entry (or
+the screenshot) of the project's member — ``member`` on "own", ``other_member`` on "other".
+Capture goes only to the caller's own entries; ``granted_viewer`` views "own" with
+``show_screenshots`` and ``show_activity``, ``viewer`` without them.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import re
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
-from srvutil import iv
+from srvutil import API, PASSWORD, iv, slot, tracked, upload_shot
+
+from server_stub.app import create_app
+from server_stub.settings import Settings
 
 ROLES = ("admin", "manager", "member", "viewer")
+#: Roles an entry may add: a viewer of "own" holding the capture grants.
+EXTRA_ROLES = ("granted_viewer",)
+CAPTURE_GRANTS = {"show_entries": True, "show_screenshots": True, "show_activity": True}
 
 
 def _p(team, which):
@@ -28,9 +44,74 @@ def _new_email() -> str:
     return f"u{uuid.uuid4().hex[:10]}@example.com"
 
 
-# endpoint name -> (call(user, team, which), {role: (own status, other status)})
+@dataclass
+class _Capture:
+    """Per "own"/"other": the project member's entry, a spare entry, a slot and a screenshot."""
+
+    entry: dict[str, str]
+    spare: dict[str, str]
+    shot: dict[str, str]
+
+
+_CAPTURE: dict[str, _Capture] = {}  # by the team's own project id (unique per test)
+
+
+def _owner(team, which):
+    return team.member if which == "own" else team.other_member
+
+
+def _capture(team) -> _Capture:
+    """Both projects take screenshots; each member has two entries, a slot and a shot."""
+    key = team.project["id"]
+    if key not in _CAPTURE:
+        cap = _Capture({}, {}, {})
+        for which in ("own", "other"):
+            r = team.manager.patch(f"/projects/{_p(team, which)['id']}", {"screenshots": True})
+            assert r.status_code == 200, r.text
+            owner, task_id = _owner(team, which), _t(team, which)["id"]
+            cap.entry[which] = tracked(
+                owner, task_id, "2026-11-25T09:00:00Z", "2026-11-25T10:00:00Z"
+            )
+            cap.spare[which] = tracked(
+                owner, task_id, "2026-11-25T10:00:00Z", "2026-11-25T11:00:00Z"
+            )
+            r = owner.post("/activity/batch", {"slots": [slot(cap.entry[which])]})
+            assert r.status_code == 200 and not r.json()["rejected"], r.text
+            r = upload_shot(owner, cap.entry[which])
+            assert r.status_code == 201, r.text
+            cap.shot[which] = r.json()["id"]
+        _CAPTURE[key] = cap
+    return _CAPTURE[key]
+
+
+def _fresh_shot(team, which) -> str:
+    """A new screenshot by the project's member (for calls that delete one)."""
+    r = upload_shot(_owner(team, which), _capture(team).entry[which])
+    assert r.status_code == 201, r.text
+    return r.json()["id"]
+
+
+def _listing(path: str) -> Callable:
+    """A list call filtered to the project (after the capture data exists)."""
+
+    def call(u, t, w):
+        _capture(t)
+        return u.get(path, params={"project_id": _p(t, w)["id"]})
+
+    return call
+
+
+def _sign_in(u):
+    body = {"email": u.email, "password": PASSWORD, "device_name": "matrix"}
+    return u.client.post(API + "/auth/token", json=body, headers=u.headers)
+
+
+# endpoint name -> (call(user, team, which), {role: (own, other)}); a cell is the status, or
+# (status, outcome): the problem ``code`` of an error, "accepted" or the first rejected item's
+# code of a batch, "listed" / "empty" of a list (see :func:`_outcome`).
+Cell = int | tuple[int, str]
 ALL = {r: (200, 200) for r in ROLES}
-MATRIX: dict[str, tuple[Callable, dict[str, tuple[int, int]]]] = {
+MATRIX: dict[str, tuple[Callable, dict[str, tuple[Cell, Cell]]]] = {
     "GET /me": (lambda u, t, w: u.get("/me"), ALL),
     "GET /users": (
         lambda u, t, w: u.get("/users"),
@@ -105,7 +186,118 @@ MATRIX: dict[str, tuple[Callable, dict[str, tuple[int, int]]]] = {
         lambda u, t, w: u.delete("/auth/token"),
         {r: (204, 204) for r in ROLES},
     ),
+    "POST /auth/token": (lambda u, t, w: _sign_in(u), {r: (201, 201) for r in ROLES}),
+    # -- capture (server-spec §6.8, §6.10): see the module docstring for the targets --------
+    "POST /activity/batch": (
+        lambda u, t, w: u.post("/activity/batch", {"slots": [slot(_capture(t).entry[w])]}),
+        {
+            "admin": ((200, "no_access"), (200, "no_access")),
+            "manager": ((200, "no_access"), (200, "no_access")),
+            "member": ((200, "accepted"), (200, "interval_not_found")),
+            "viewer": ((403, "forbidden"), (403, "forbidden")),
+            "granted_viewer": ((403, "forbidden"), (403, "forbidden")),
+        },
+    ),
+    "GET /activity": (
+        _listing("/activity"),
+        {
+            "admin": ((200, "listed"), (200, "listed")),
+            "manager": ((200, "listed"), (200, "listed")),
+            "member": ((200, "listed"), (404, "not_found")),
+            "viewer": ((200, "empty"), (404, "not_found")),
+            "granted_viewer": ((200, "listed"), (404, "not_found")),
+        },
+    ),
+    "POST /screenshots": (
+        lambda u, t, w: upload_shot(u, _capture(t).entry[w]),
+        {
+            "admin": ((403, "no_access"), (403, "no_access")),
+            "manager": ((403, "no_access"), (403, "no_access")),
+            "member": (201, (404, "interval_not_found")),
+            "viewer": ((403, "forbidden"), (403, "forbidden")),
+            "granted_viewer": ((403, "forbidden"), (403, "forbidden")),
+        },
+    ),
+    "GET /screenshots": (
+        _listing("/screenshots"),
+        {
+            "admin": ((200, "listed"), (200, "listed")),
+            "manager": ((200, "listed"), (200, "listed")),
+            "member": ((200, "listed"), (404, "not_found")),
+            "viewer": ((200, "empty"), (404, "not_found")),
+            "granted_viewer": ((200, "listed"), (404, "not_found")),
+        },
+    ),
+    "GET /screenshots/{id}/image": (
+        lambda u, t, w: u.get(f"/screenshots/{_capture(t).shot[w]}/image"),
+        {
+            "admin": (200, 200),
+            "manager": (200, 200),
+            "member": (200, (404, "not_found")),
+            "viewer": ((403, "forbidden"), (404, "not_found")),
+            "granted_viewer": (200, (404, "not_found")),
+        },
+    ),
+    "PATCH /screenshots/{id}": (  # re-link to the owner's spare entry
+        lambda u, t, w: u.patch(
+            f"/screenshots/{_capture(t).shot[w]}", {"interval_id": _capture(t).spare[w]}
+        ),
+        {
+            "admin": ((403, "forbidden"), (403, "forbidden")),
+            "manager": ((403, "forbidden"), (403, "forbidden")),
+            "member": (200, (404, "not_found")),
+            "viewer": ((403, "forbidden"), (404, "not_found")),
+            "granted_viewer": ((403, "forbidden"), (404, "not_found")),
+        },
+    ),
+    "DELETE /screenshots/{id}": (
+        lambda u, t, w: u.delete(f"/screenshots/{_fresh_shot(t, w)}"),
+        {
+            "admin": (204, 204),
+            "manager": (204, 204),
+            "member": (204, (404, "not_found")),
+            "viewer": ((403, "forbidden"), (404, "not_found")),
+            "granted_viewer": ((403, "forbidden"), (404, "not_found")),
+        },
+    ),
 }
+
+#: What the call answers without a valid token, where that is not 401 (public routes).
+PUBLIC: dict[str, Cell] = {"POST /auth/token": 201}  # a stale bearer header does not matter
+
+#: Routes of the app the matrix does not cover, each with the reason (full paths: some are
+#: outside /api/v1). Anything else the app serves must be in MATRIX.
+NOT_IN_MATRIX: dict[str, str] = {
+    "GET /healthz": "public liveness probe for load balancers: no token, no data",
+    "GET /openapi.json": "the public API description (contract §4: OpenAPI at /openapi.json)",
+    "GET /docs": "FastAPI's Swagger page over the public /openapi.json: no data",
+    "GET /docs/oauth2-redirect": "part of FastAPI's Swagger page: no data",
+    "GET /redoc": "FastAPI's ReDoc page over the public /openapi.json: no data",
+}
+
+
+def _outcome(r) -> str | None:
+    """What a cell's second part is compared with."""
+    try:
+        body = r.json()
+    except ValueError:
+        return None
+    if r.status_code >= 400:
+        return body.get("code")
+    if isinstance(body, dict) and "accepted" in body and "rejected" in body:
+        return body["rejected"][0]["code"] if body["rejected"] else "accepted"
+    if isinstance(body, dict) and "items" in body:
+        return "listed" if body["items"] else "empty"
+    return None
+
+
+def _check(r, want: Cell) -> str | None:
+    """None when the response is what the cell says; else what differs."""
+    status, outcome = want if isinstance(want, tuple) else (want, None)
+    got = _outcome(r)
+    if r.status_code != status or (outcome is not None and got != outcome):
+        return f"{r.status_code} {got} != {status} {outcome or ''} ({r.text[:120]})"
+    return None
 
 
 @pytest.mark.parametrize("endpoint", list(MATRIX))
@@ -117,24 +309,141 @@ def test_matrix(api, team, endpoint):
         "member": team.member,
         "viewer": team.viewer,
     }
+    if "granted_viewer" in expected:
+        users["granted_viewer"] = api.user("viewer")
+        api.member(
+            team.manager,
+            team.project["id"],
+            users["granted_viewer"],
+            kind="viewer",
+            grants=CAPTURE_GRANTS,
+        )
     failures = []
-    for role in ROLES:
+    for role in expected:
         for i, which in enumerate(("own", "other")):
             user = users[role]
             if endpoint == "DELETE /auth/token":
                 user = api.login(user.email, f"device-{which}")
             r = call(user, team, which)
-            want = expected[role][i]
-            if r.status_code != want:
-                failures.append(f"{role}/{which}: {r.status_code} != {want} ({r.text[:120]})")
+            problem = _check(r, expected[role][i])
+            if problem:
+                failures.append(f"{role}/{which}: {problem}")
             elif r.status_code >= 400:
                 assert r.headers["content-type"].startswith("application/problem+json")
                 assert r.json()["code"]
     assert not failures, "\n".join(failures)
-    # without a token: 401 everywhere
-    anon = type(team.admin)(id="", email="", role="", token="not-a-token", client=api.client)
+    # without a valid token: 401 everywhere but on public routes
+    anon = dataclasses.replace(team.member, token="not-a-token")
     r = call(anon, team, "own")
-    assert r.status_code == 401, r.text
+    problem = _check(r, PUBLIC.get(endpoint, (401, "not_authenticated")))
+    assert problem is None, problem
+
+
+def test_every_matrix_entry_has_every_role():
+    for endpoint, (_call, expected) in MATRIX.items():
+        assert set(ROLES) <= set(expected) <= set(ROLES + EXTRA_ROLES), endpoint
+
+
+_PARAM = re.compile(r"\{[^}]*\}")
+
+
+def _route_key(method: str, path: str) -> str:
+    """``METHOD /full/path`` with every path parameter as ``{}`` (``{project_id}`` ≡ ``{id}``)."""
+    return f"{method.upper()} {_PARAM.sub('{}', path)}"
+
+
+def _app_routes(tmp_path: Path) -> set[str]:
+    """Every method and path the app serves: its OpenAPI, and the routes hidden from it."""
+    app = create_app(Settings(database_url=f"sqlite:///{tmp_path / 'routes.sqlite3'}",
+                              data_dir=tmp_path))  # fmt: skip
+    keys = {
+        _route_key(method, path)
+        for path, ops in app.openapi()["paths"].items()
+        for method in ops
+        if method.upper() in {"GET", "POST", "PUT", "PATCH", "DELETE"}
+    }
+    for route in app.routes:
+        for method in getattr(route, "methods", None) or ():
+            if method != "HEAD":  # Starlette answers HEAD for every GET
+                keys.add(_route_key(method, route.path))
+    app.state.tracker.db.dispose()
+    return keys
+
+
+def test_every_route_is_in_the_matrix(tmp_path):
+    """A new endpoint cannot escape the matrix: every route of the app is in MATRIX or excused
+    with a reason in NOT_IN_MATRIX; and neither lists a route the app does not have."""
+    served = _app_routes(tmp_path)
+    in_matrix = {}
+    for name in MATRIX:
+        method, path = name.split(" ", 1)
+        in_matrix[_route_key(method, API + path)] = name
+    excused = {_route_key(*name.split(" ", 1)): reason for name, reason in NOT_IN_MATRIX.items()}
+    assert all(reason.strip() for reason in excused.values()), "every exception needs a reason"
+    assert len(in_matrix) == len(MATRIX), "two MATRIX entries name the same route"
+    assert not set(in_matrix) & set(excused), "a route is both in MATRIX and excused"
+    missing = sorted(served - set(in_matrix) - set(excused))
+    assert not missing, f"routes missing from the authorization matrix: {missing}"
+    stale = sorted((set(in_matrix) | set(excused)) - served)
+    assert not stale, f"MATRIX or NOT_IN_MATRIX name routes the app does not have: {stale}"
+
+
+def test_capture_goes_to_the_callers_own_entries(api, team):
+    """Everyone who tracks uploads capture for their own entries, on any project they track on,
+    and may move a screenshot to another of their own entries, never to someone else's."""
+    cap = _capture(team)
+    cases = [
+        (team.admin, "own"),
+        (team.admin, "other"),
+        (team.manager, "own"),
+        (team.manager, "other"),
+        (team.member, "own"),
+    ]
+    for hour, (user, which) in enumerate(cases, start=12):
+        mine = tracked(user, _t(team, which)["id"], f"2026-11-25T{hour}:00:00Z",
+                       f"2026-11-25T{hour}:30:00Z")  # fmt: skip
+        r = user.post(
+            "/activity/batch", {"slots": [slot(mine, slot_start=f"2026-11-25T{hour}:10:00Z")]}
+        )
+        assert r.status_code == 200 and r.json()["rejected"] == [], r.text
+        r = upload_shot(user, mine)
+        assert r.status_code == 201, r.text
+        sid = r.json()["id"]
+        if user is team.member:
+            r = user.patch(f"/screenshots/{sid}", {"interval_id": cap.spare["own"]})
+            assert r.status_code == 200 and r.json()["interval_id"] == cap.spare["own"], r.text
+            target, want = cap.entry["other"], (404, "interval_not_found")  # hidden from them
+        else:
+            target, want = cap.entry[which], (403, "no_access")  # seen, but the member's
+        r = user.patch(f"/screenshots/{sid}", {"interval_id": target})
+        assert (r.status_code, r.json()["code"]) == want, r.text
+
+
+def test_viewer_capture_grants(api, team):
+    """Activity follows ``show_activity``; screenshots need ``show_screenshots`` **and** the
+    project taking screenshots (server-spec §6.10) — the desktop records activity either way."""
+    cap = _capture(team)
+    viewer = team.viewer
+    project_id = team.project["id"]
+
+    def listed(path: str) -> bool:
+        r = viewer.get(path, params={"project_id": project_id})
+        assert r.status_code == 200, r.text
+        return bool(r.json()["items"])
+
+    assert not listed("/activity") and not listed("/screenshots")
+    api.member(team.manager, project_id, viewer, kind="viewer", grants={"show_activity": True})
+    assert listed("/activity") and not listed("/screenshots")
+    assert viewer.get(f"/screenshots/{cap.shot['own']}/image").status_code == 403
+    api.member(team.manager, project_id, viewer, kind="viewer", grants=CAPTURE_GRANTS)
+    assert listed("/activity") and listed("/screenshots")
+    assert viewer.get(f"/screenshots/{cap.shot['own']}/image").status_code == 200
+    team.manager.patch(f"/projects/{project_id}", {"screenshots": False})
+    assert listed("/activity") and not listed("/screenshots")
+    r = viewer.get(f"/screenshots/{cap.shot['own']}/image")
+    assert r.status_code == 403 and r.json()["code"] == "forbidden"
+    r = viewer.delete(f"/screenshots/{cap.shot['own']}")
+    assert r.status_code == 403 and r.json()["code"] == "forbidden"
 
 
 def test_listing_scopes(api, team):
