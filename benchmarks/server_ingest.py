@@ -114,6 +114,12 @@ def rss_peak_kib(pid: int) -> int:
     return -1
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of process ``pid`` so far (Linux ``/proc``)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def raw_sqlite(rows: list[tuple], batch: int | None, workdir: Path) -> float:
     """Rows/s of raw executemany into a fresh copy of the server's schema."""
     from sqlalchemy import create_engine
@@ -260,6 +266,7 @@ def main() -> None:
             flush=True,
         )
         t0 = time.perf_counter()
+        cpu0, server_cpu0 = time.process_time(), cpu_seconds(server.pid)
         accepted = 0
         for k in order:
             u, body = batches[k]
@@ -274,8 +281,15 @@ def main() -> None:
             if out["rejected"] or out["conflicts"]:
                 sys.exit(f"unexpected: {out['rejected'][:2]} {out['conflicts'][:2]}")
         ingest_s = time.perf_counter() - t0
+        client_cpu = time.process_time() - cpu0
+        server_cpu = cpu_seconds(server.pid) - server_cpu0
         server_rate = accepted / ingest_s
         print(f"  server: {accepted:,} intervals in {ingest_s:.1f} s = {server_rate:,.0f} /s")
+        per = 1000 / len(order)
+        print(
+            f"  per batch: {ingest_s * per:.1f} ms wall, server CPU {server_cpu * per:.1f} ms, "
+            f"client CPU {client_cpu * per:.1f} ms"
+        )
         if args.database_url:
             # What autovacuum's auto-analyze does soon after a bulk load in production: without
             # it the planner still sees the table as nearly empty and picks index plans.

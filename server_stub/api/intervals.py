@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
-from typing import Annotated
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Header
+from fastapi import APIRouter, Header, Request
 from fastapi.responses import Response
+from fastapi.routing import APIRoute
+from pydantic import ValidationError
 from sqlalchemy import select
 
 from .. import authz
@@ -22,11 +26,40 @@ from .views import interval_out
 router = APIRouter(tags=["intervals"], responses=PROBLEM_RESPONSES)
 
 
+class _BatchRoute(APIRoute):
+    """Validates the batch straight from the body's bytes (pydantic's Rust JSON parser).
+
+    FastAPI would ``json.loads`` the body and then validate the dicts: about 1.5x the work for
+    a batch of 500. A body that validates here is handed to FastAPI as the parsed JSON
+    (Starlette caches ``request.json()`` in ``Request._json``); FastAPI then validates the
+    model instance, which returns it as is, so headers, dependencies, the content-type rules
+    and the combined 422 stay FastAPI's own. A body that does not validate here (bad JSON, bad
+    fields, a BOM, UTF-16, ...) takes FastAPI's ordinary path untouched, so every error
+    response is the same as before. (Checked: what ``json.loads`` rejects, such as raw control
+    characters in strings, leading zeros, trailing data or invalid UTF-8, pydantic's parser
+    rejects too, and both read duplicate keys the same way: the last one wins.)
+    """
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def handle(request: Request) -> Response:
+            try:
+                raw = await request.body()
+            except Exception:  # FastAPI reads it again and answers as usual
+                return await handler(request)
+            if raw:
+                with contextlib.suppress(ValidationError):
+                    request._json = IntervalBatchIn.model_validate_json(raw)
+            return await handler(request)
+
+        return handle
+
+
 def _json(status: int, body: str) -> Response:
     return Response(body, status_code=status, media_type="application/json")
 
 
-@router.post("/intervals/batch", response_model=BatchOut)
 def push_batch(
     body: IntervalBatchIn,
     actor: CurrentActor,
@@ -51,7 +84,7 @@ def push_batch(
         stored = idempotency.begin(state.db, actor.token_id, idempotency_key, digest, state.now())
         if stored is not None:
             return _json(stored.status, stored.body)
-    items = [ingest.prepare(raw, i) for i, raw in enumerate(body.intervals)]
+    items = ingest.prepare_all(body.intervals)
     now = state.now()
     try:
         with state.db.write() as tx:
@@ -76,6 +109,15 @@ def push_batch(
             idempotency.abandon(state.db, actor.token_id, idempotency_key)
         raise
     return _json(200, text)
+
+
+router.add_api_route(
+    "/intervals/batch",
+    push_batch,
+    methods=["POST"],
+    response_model=BatchOut,
+    route_class_override=_BatchRoute,
+)
 
 
 def _device(actor: authz.Actor) -> str:

@@ -16,7 +16,7 @@ import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, Engine, create_engine, event, select, update
+from sqlalchemy import Connection, Engine, bindparam, create_engine, event, select, update
 from sqlalchemy.engine import make_url
 
 from ..settings import Settings
@@ -66,6 +66,11 @@ def _sqlite_events(engine: Engine) -> None:
         conn.exec_driver_sql(f"BEGIN {mode}")
 
 
+# Built once: a write transaction is opened per batch push.
+_LOCK_SEQ = select(counters.c.value).where(counters.c.name == "seq").with_for_update()
+_SET_SEQ = update(counters).where(counters.c.name == "seq").values(value=bindparam("seq"))
+
+
 @dataclass
 class WriteTx:
     """An open write transaction and the change numbers it hands out."""
@@ -97,15 +102,11 @@ class Database:
             if self.is_sqlite:
                 conn.execution_options(sqlite_begin="IMMEDIATE")
             with conn.begin():
-                value = conn.execute(
-                    select(counters.c.value).where(counters.c.name == "seq").with_for_update()
-                ).scalar_one()
+                value = conn.execute(_LOCK_SEQ).scalar_one()
                 tx = WriteTx(conn, value, value)
                 yield tx
                 if tx.seq != tx._start:
-                    conn.execute(
-                        update(counters).where(counters.c.name == "seq").values(value=tx.seq)
-                    )
+                    conn.execute(_SET_SEQ, {"seq": tx.seq})
 
     @contextlib.contextmanager
     def small_write(self) -> Iterator[Connection]:

@@ -8,10 +8,12 @@ batch works and each item costs no extra round trip; the rows are then written i
 from __future__ import annotations
 
 import bisect
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
+from uuid import UUID
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, bindparam, select, update
 
 from .. import authz
 from ..authz import Actor
@@ -79,14 +81,29 @@ class Outcome:
 
 def prepare(raw: Any, index: int) -> Item:
     """Item fields as stored (epoch seconds, canonical ids), with any up-front rejection."""
+    return _prepare(raw, index, {}, {})
+
+
+def prepare_all(raws: Iterable[Any]) -> list[Item]:
+    """``prepare`` of each item in order; a batch's repeated task ids and zones are looked up
+    once (a batch of 500 typically names a handful of each)."""
+    task_ids: dict[Any, str] = {}
+    zones: dict[str, bool] = {}
+    return [_prepare(raw, i, task_ids, zones) for i, raw in enumerate(raws)]
+
+
+def _prepare(raw: Any, index: int, task_ids: dict[Any, str], zones: dict[str, bool]) -> Item:
     started = to_epoch(raw.started_at)
     ended = to_epoch(raw.ended_at) if raw.ended_at is not None else None
     tz_name = raw.tz or "UTC"
-    item = Item(
-        index=index, id=canonical(raw.id), task_id=canonical(raw.task_id), started_at=started,
-        ended_at=ended, note=raw.note, source=raw.source, revision=raw.revision,
-        base_revision=raw.base_revision, deleted=raw.deleted, tz=tz_name,
-        device_name=raw.device_name,
+    # Keyed by the UUID's int: UUID's own hash and == are Python code.
+    key = raw.task_id.int if type(raw.task_id) is UUID else raw.task_id
+    task_id = task_ids.get(key)
+    if task_id is None:
+        task_id = task_ids[key] = canonical(raw.task_id)
+    item = Item(  # positional (Item's field order): 12 keywords cost more than the work here
+        index, canonical(raw.id), task_id, started, ended, raw.note, raw.source, raw.revision,
+        raw.base_revision, raw.deleted, tz_name, raw.device_name,
     )  # fmt: skip
     if raw.revision <= raw.base_revision:
         item.problem = ("bad_revision", "revision must be greater than base_revision")
@@ -94,13 +111,20 @@ def prepare(raw: Any, index: int) -> Item:
         pass  # a tombstone needs no valid content
     elif started is None or (raw.ended_at is not None and ended is None):
         item.problem = ("invalid_time", "times must fall between 1971 and 2200")
-    elif load_tz(tz_name) is None:
+    elif not _known_zone(tz_name, zones):
         item.problem = ("invalid_tz", f"unknown time zone '{tz_name[:64]}'")
     elif ended is not None and ended <= started:
         item.problem = ("end_before_start", "ended_at must be after started_at")
     elif ended is not None and ended - started > MAX_SPAN_SECONDS:
         item.problem = ("too_long", "an interval may last at most 999 hours: split it")
     return item
+
+
+def _known_zone(name: str, zones: dict[str, bool]) -> bool:
+    known = zones.get(name)
+    if known is None:
+        known = zones[name] = load_tz(name) is not None
+    return known
 
 
 class Timeline:
@@ -152,11 +176,9 @@ def _row_from_db(r: Any, project_id: str, lock_before: int | None) -> Row:
         or r.locked_by_team_invoice_id is not None
         or (lock_before is not None and r.started_at < lock_before)
     )
-    return Row(
-        id=r.id, user_id=r.user_id, task_id=r.task_id, project_id=project_id,
-        started_at=r.started_at, ended_at=r.ended_at, tz=r.tz, note=r.note, source=r.source,
-        revision=r.revision, deleted=bool(r.deleted), deleted_at=r.deleted_at,
-        device_name=r.device_name, seq=r.seq, locked=locked, created_at=r.created_at,
+    return Row(  # positional, in Row's field order (see apply_batch)
+        r.id, r.user_id, r.task_id, project_id, r.started_at, r.ended_at, r.tz, r.note, r.source,
+        r.revision, bool(r.deleted), r.deleted_at, r.device_name, r.seq, locked, r.created_at,
     )  # fmt: skip
 
 
@@ -181,12 +203,55 @@ _SELECT_COLUMNS = (
 )  # fmt: skip
 
 
-def _load(conn: Connection, where: Any, lock_before: int | None) -> list[Row]:
-    rows = conn.execute(
-        select(*_SELECT_COLUMNS)
-        .select_from(intervals.join(tasks, tasks.c.id == intervals.c.task_id))
-        .where(where)
-    ).all()
+def _rows(result: Any, lock_before: int | None) -> list[Row]:
+    return [_row_from_db(r, r.project_id, lock_before) for r in result.all()]
+
+
+# The batch's fixed statements, built once (building them per batch cost more than running
+# them); the values are bound parameters, as they were when the statements were built inline.
+_LOCK_BEFORE = select(workspace.c.lock_before)
+_MAX_SPAN = select(counters.c.value).where(counters.c.name == "max_span")
+_RAISE_MAX_SPAN = (
+    update(counters)
+    .where(counters.c.name == "max_span", counters.c.value < bindparam("longest"))
+    .values(value=bindparam("longest"))
+)
+_WITH_PROJECT = select(*_SELECT_COLUMNS).select_from(
+    intervals.join(tasks, tasks.c.id == intervals.c.task_id)
+)
+# The caller's live intervals starting in [lo, hi).
+_WINDOW = _WITH_PROJECT.where(
+    (intervals.c.user_id == bindparam("user_id"))
+    & ~intervals.c.deleted
+    & (intervals.c.started_at >= bindparam("lo"))
+    & (intervals.c.started_at < bindparam("hi"))
+)
+# The caller's running interval (at most one).
+_RUNNING = _WITH_PROJECT.where(
+    (intervals.c.user_id == bindparam("user_id"))
+    & ~intervals.c.deleted
+    & intervals.c.ended_at.is_(None)
+)
+
+
+_BY_IDS_SQL: dict[tuple[str, int], str] = {}
+
+
+def _load_ids(conn: Connection, ids: list[str], lock_before: int | None) -> list[Row]:
+    """The rows with these ids (``_SELECT_COLUMNS``), as driver SQL: SQLAlchemy's expansion
+    of a 500-value ``IN`` cost more than the query itself."""
+    key = (conn.dialect.name, len(ids))
+    sql = _BY_IDS_SQL.get(key)
+    if sql is None:
+        mark = "?" if key[0] == "sqlite" else "%s"
+        cols = ", ".join(f"{c.table.name}.{c.name}" for c in _SELECT_COLUMNS)
+        sql = (
+            f"SELECT {cols} FROM intervals JOIN tasks ON tasks.id = intervals.task_id "
+            f"WHERE intervals.id IN ({', '.join([mark] * len(ids))})"
+        )
+        if len(_BY_IDS_SQL) < 64:
+            _BY_IDS_SQL[key] = sql
+    rows = conn.exec_driver_sql(sql, tuple(ids)).all()
     return [_row_from_db(r, r.project_id, lock_before) for r in rows]
 
 
@@ -196,14 +261,14 @@ def apply_batch(
     """Apply the items in order. ``writer`` marks rows stored exactly as sent (see
     ``intervals.written_by``); rows the server changes on its own are left unmarked."""
     conn = tx.conn
-    lock_before = conn.execute(select(workspace.c.lock_before)).scalar()
+    lock_before = conn.execute(_LOCK_BEFORE).scalar()
     out = Outcome()
 
     # The server's copies of the items' ids.
     known: dict[str, Row] = {}
     ids = sorted({it.id for it in items})
     for i in range(0, len(ids), _IN_CHUNK):
-        for row in _load(conn, intervals.c.id.in_(ids[i : i + _IN_CHUNK]), lock_before):
+        for row in _load_ids(conn, ids[i : i + _IN_CHUNK], lock_before):
             known[row.id] = row
 
     # Which tasks the caller may track on.
@@ -214,28 +279,16 @@ def apply_batch(
     timeline = Timeline()
     starts = [it.started_at for it in items if it.started_at is not None]
     if starts:
-        max_span = (
-            conn.execute(select(counters.c.value).where(counters.c.name == "max_span")).scalar()
-            or MAX_SPAN_SECONDS
-        )
+        max_span = conn.execute(_MAX_SPAN).scalar() or MAX_SPAN_SECONDS
         ends = [it.ended_at or it.started_at for it in items if it.started_at is not None]
         lo, hi = min(starts), max(max(ends), now) + 1
-        mine = intervals.c.user_id == actor.user_id
-        live = ~intervals.c.deleted
-        for row in _load(
-            conn,
-            mine & live & (intervals.c.started_at >= lo - max_span) & (intervals.c.started_at < hi),
+        for row in _rows(
+            conn.execute(_WINDOW, {"user_id": actor.user_id, "lo": lo - max_span, "hi": hi}),
             lock_before,
         ):
             known.setdefault(row.id, row)
             timeline.add(known[row.id])
-    running = _load(
-        conn,
-        (intervals.c.user_id == actor.user_id)
-        & ~intervals.c.deleted
-        & intervals.c.ended_at.is_(None),
-        lock_before,
-    )
+    running = _rows(conn.execute(_RUNNING, {"user_id": actor.user_id}), lock_before)
     for row in running:
         known.setdefault(row.id, row)
         timeline.remove(known[row.id])
@@ -253,8 +306,8 @@ def apply_batch(
         row.seq = tx.next_seq()
         row.dirty = True
         touched[row.id] = row
-        if row.ended_at is not None and not row.deleted:
-            longest = max(longest, row.ended_at - row.started_at)
+        if row.ended_at is not None and not row.deleted and row.ended_at - row.started_at > longest:
+            longest = row.ended_at - row.started_at
 
     for it in items:
         cur = known.get(it.id)
@@ -337,11 +390,11 @@ def apply_batch(
             other.revision += 1
             write(other)
             timeline.add(other)
+        # Positional (Row's field order): with 17 keywords, building a Row cost 4x as much.
         row = cur or Row(
-            id=it.id, user_id=actor.user_id, task_id=it.task_id, project_id=project_id or "",
-            started_at=start, ended_at=end, tz=it.tz, note=it.note, source=it.source,
-            revision=revision, deleted=False, deleted_at=None,
-            device_name=it.device_name or device, seq=0, created_at=now, new=True,
+            it.id, actor.user_id, it.task_id, project_id or "", start, end, it.tz, it.note,
+            it.source, revision, False, None, it.device_name or device, 0,  # id .. seq
+            False, now, True,  # locked, created_at, new
         )  # fmt: skip
         if cur is not None:
             row.task_id, row.project_id = it.task_id, project_id or ""
@@ -356,11 +409,7 @@ def apply_batch(
 
     _flush(conn, touched, rates, now)
     if longest:
-        conn.execute(
-            update(counters)
-            .where(counters.c.name == "max_span", counters.c.value < longest)
-            .values(value=longest)
-        )
+        conn.execute(_RAISE_MAX_SPAN, {"longest": longest})
     return out
 
 
@@ -377,6 +426,13 @@ _RATE_COLS = (
     "pay_currency", "estimated_amount_minor",
 )  # fmt: skip
 _INSERT_COLS = ("id", "user_id", "created_at", *_BASE_COLS, *_RATE_COLS)
+_UNPRICED = (True, None, None, "none", None, None, None)  # the rate columns' defaults
+# A finished, live, unpriced new row: its other columns are NULL or hold their defaults.
+_PLAIN_COLS = (
+    "id", "user_id", "created_at", "device_name", "task_id", "started_at", "ended_at", "tz",
+    "note", "source", "revision", "seq", "updated_at",
+)  # fmt: skip
+_PLAIN_WRITTEN_COLS = (*_PLAIN_COLS, "written_by")
 
 
 def _base(row: Row, now: int) -> tuple:
@@ -394,23 +450,29 @@ def _priced(row: Row, rate: Rates) -> tuple:
     )  # fmt: skip
 
 
-_SQL_CACHE: dict[tuple[str, str, bool], str] = {}
+_SQL_CACHE: dict[tuple, str] = {}
 
 
 def _sql(dialect: str, kind: str, priced: bool) -> str:
-    """The driver-level INSERT or UPDATE (qmark for sqlite3, format for psycopg)."""
+    """The driver-level UPDATE (qmark for sqlite3, format for psycopg); ``kind`` is "update"."""
     key = (dialect, kind, priced)
     sql = _SQL_CACHE.get(key)
     if sql is None:
         mark = "?" if dialect == "sqlite" else "%s"
-        if kind == "insert":
-            names, marks = ", ".join(_INSERT_COLS), ", ".join([mark] * len(_INSERT_COLS))
-            sql = f"INSERT INTO intervals ({names}) VALUES ({marks})"
-        else:
-            cols = _BASE_COLS + (_RATE_COLS if priced else ())
-            sets = ", ".join(f"{c} = {mark}" for c in cols)
-            sql = f"UPDATE intervals SET {sets} WHERE id = {mark}"
+        cols = _BASE_COLS + (_RATE_COLS if priced else ())
+        sets = ", ".join(f"{c} = {mark}" for c in cols)
+        sql = f"UPDATE intervals SET {sets} WHERE id = {mark}"
         _SQL_CACHE[key] = sql
+    return sql
+
+
+def _insert_sql(dialect: str, cols: tuple[str, ...]) -> str:
+    key = (dialect, "insert", *cols)
+    sql = _SQL_CACHE.get(key)
+    if sql is None:
+        mark = "?" if dialect == "sqlite" else "%s"
+        names, marks = ", ".join(cols), ", ".join([mark] * len(cols))
+        sql = _SQL_CACHE[key] = f"INSERT INTO intervals ({names}) VALUES ({marks})"
     return sql
 
 
@@ -440,14 +502,43 @@ def _flush(conn: Connection, touched: dict[str, Row], rates: dict[str, Rates], n
         group.append(params)
     if group:
         conn.exec_driver_sql(_sql(dialect, "update", bool(group_priced)), group)
-    if inserts:
-        none = (True, None, None, "none", None, None, None)  # the columns' defaults
-        rows = []
-        for r in inserts:
+    # A new row leaves out of its INSERT the columns that would hold just their defaults when
+    # it is the usual kind (finished, live, on an unpriced project): NULLs, deleted = false and
+    # the rate columns. The stored row is the same; there are fewer values to bind (sqlite3
+    # binds None and bools on a slow path). Consecutive rows of the same shape share one
+    # executemany, in order.
+    group: list[tuple] = []
+    group_cols: tuple[str, ...] = ()
+    fixed: dict[str, tuple] = {}  # project id -> its price columns when length-independent
+    for r in inserts:
+        price = fixed.get(r.project_id)
+        if price is None:
             rate = rates.get(r.project_id)
-            head = (r.id, r.user_id, r.created_at or now)
-            rows.append(head + _base(r, now) + (none if rate is None else _priced(r, rate)))
-        conn.exec_driver_sql(_sql(dialect, "insert", True), rows)
+            if rate is None:
+                price = _UNPRICED
+            else:
+                price = _priced(r, rate)
+                if rate.bill_rate_minor is None or not rate.billable:  # no estimate: no length
+                    fixed[r.project_id] = price
+        cols: tuple[str, ...]
+        if r.ended_at is not None and not r.deleted and r.deleted_at is None and price == _UNPRICED:
+            cols = _PLAIN_COLS if r.written_by is None else _PLAIN_WRITTEN_COLS
+            values: tuple = (
+                r.id, r.user_id, r.created_at or now, r.device_name, r.task_id, r.started_at,
+                r.ended_at, r.tz, r.note, r.source, r.revision, r.seq, now,
+            )  # fmt: skip
+            if r.written_by is not None:
+                values += (r.written_by,)
+        else:
+            cols = _INSERT_COLS
+            values = (r.id, r.user_id, r.created_at or now, *_base(r, now), *price)
+        if cols is not group_cols:
+            if group:
+                conn.exec_driver_sql(_insert_sql(dialect, group_cols), group)
+            group, group_cols = [], cols
+        group.append(values)
+    if group:
+        conn.exec_driver_sql(_insert_sql(dialect, group_cols), group)
 
 
-__all__ = ["Item", "Outcome", "Row", "apply_batch", "prepare"]
+__all__ = ["Item", "Outcome", "Row", "apply_batch", "prepare", "prepare_all"]
