@@ -231,6 +231,9 @@ class TrackerApp:
         if self.capture is not None:
             self.capture.shutdown()  # the open slot is stored before the executor ends
         self.controller.stop_background()
+        close = getattr(self.controller.sync, "close", None)
+        if close is not None:
+            close()  # a sync start still queued on the worker must not start after this
         if self.tray is not None:
             self.tray.hide()
         self.executor.shutdown()

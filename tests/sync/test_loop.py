@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
+from zoneinfo import ZoneInfo
 
 from tracker.sync.engine import SyncReport
 from tracker.sync.errors import AuthRequired, Unreachable
@@ -91,3 +92,53 @@ def test_ticks_without_trigger_and_stop_is_prompt():
         loop.stop()
         assert time.perf_counter() - t < 1.0
     assert not loop.running
+
+
+def test_start_and_stop_from_two_threads_never_race(monkeypatch):
+    """The app starts the loop on its database worker and stops it on the GUI thread; a stop
+    landing while the start is under way once raised "cannot join thread before it is
+    started" at quit. Thread start is slowed down here, so the stop lands right in it."""
+    real_start = threading.Thread.start
+
+    def slow_start(self):
+        if self.name == "tracker-sync":
+            time.sleep(0.005)
+        real_start(self)
+
+    monkeypatch.setattr(threading.Thread, "start", slow_start)
+    errors: list[BaseException] = []
+    for _ in range(20):
+        loop = SyncLoop(lambda: SyncReport(), interval_seconds=3600)
+        go = threading.Barrier(2)
+
+        def side(fn, go=go):
+            go.wait()
+            if fn.__name__ != "start":
+                time.sleep(0.002)  # the stop comes while the start is under way
+            try:
+                fn()
+            except BaseException as exc:
+                errors.append(exc)
+
+        a = threading.Thread(target=side, args=(loop.start,))
+        b = threading.Thread(target=side, args=(lambda loop=loop: loop.stop(timeout=5),))
+        a.start()
+        b.start()
+        a.join()
+        b.join()
+        loop.stop(timeout=5)
+        assert not loop.running  # stopped for good, whichever side came first
+    assert errors == []
+
+
+def test_a_closed_app_sync_never_starts_a_loop(tmp_path, qapp):
+    from tracker.ui.executor import Bridge
+    from tracker.ui.sync import EngineSync
+
+    runs: list[int] = []
+    sync = EngineSync(tmp_path, ZoneInfo("UTC"), Bridge(), 3600,
+                      run_once=lambda: runs.append(1) or SyncReport())  # fmt: skip
+    sync.close()  # quit came first
+    sync.start(lambda _message: None)  # the start still queued on the worker
+    time.sleep(0.2)
+    assert sync._loop is None and runs == []

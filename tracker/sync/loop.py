@@ -42,24 +42,29 @@ class SyncLoop:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()  # start and stop may come from different threads
         self.runs = 0
 
     def start(self) -> None:
-        if self._thread is not None:
-            return
-        self._thread = threading.Thread(target=self._main, name="tracker-sync", daemon=True)
-        self._thread.start()
+        with self._lock:
+            if self._thread is not None or self._stop.is_set():
+                return
+            thread = threading.Thread(target=self._main, name="tracker-sync", daemon=True)
+            thread.start()
+            self._thread = thread  # only a started thread is ever seen by stop()
 
     def trigger(self) -> None:
         """Sync soon (after a stop, a sign-in, going online). Returns at once."""
         self._wake.set()
 
     def stop(self, timeout: float | None = 5.0) -> None:
+        """Stop for good (a stopped loop does not start again)."""
         self._stop.set()
         self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
+        with self._lock:
+            thread, self._thread = self._thread, None
+        if thread is not None:
+            thread.join(timeout)
 
     @property
     def running(self) -> bool:

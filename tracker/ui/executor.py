@@ -9,6 +9,7 @@ runs the job at once, so they need no sleeps.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import queue
 import threading
@@ -49,7 +50,8 @@ class Bridge(QObject):
         self.delivered.connect(self._run, Qt.ConnectionType.QueuedConnection)
 
     def post(self, fn: Callable[[], None]) -> None:
-        self.delivered.emit(fn)
+        with contextlib.suppress(RuntimeError):  # the bridge is gone: the app is quitting
+            self.delivered.emit(fn)
 
     @Slot(object)
     def _run(self, fn: Callable[[], None]) -> None:

@@ -8,6 +8,7 @@ executor. tracker.sync (requests, keyring) is imported only when used.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -79,6 +80,8 @@ class EngineSync:
         self._run_once = run_once
         self._failure: BaseException | None = None
         self._loop = None
+        self._lock = threading.Lock()
+        self._closed = False
 
     @staticmethod
     def _signed_in(ov: Overview | None) -> bool:
@@ -131,9 +134,13 @@ class EngineSync:
         def on_result(result) -> None:  # on the sync thread, right after run_once
             self.took(result, on_state)
 
-        self._loop = SyncLoop(run_once, self.interval, on_result)
-        self._loop.start()
-        self._loop.trigger()
+        loop = SyncLoop(run_once, self.interval, on_result)
+        with self._lock:  # start runs on the worker thread, stop and close on the GUI thread
+            if self._closed or self._loop is not None:
+                return
+            self._loop = loop
+            loop.start()
+        loop.trigger()
 
     def took(self, result: LoopResult, on_state: Callable[[str], None]) -> None:
         """Record one sync's result and announce it on the GUI thread."""
@@ -144,13 +151,21 @@ class EngineSync:
         self.bridge.post(lambda: on_state(message))
 
     def trigger(self) -> None:
-        if self._loop is not None:
-            self._loop.trigger()
+        loop = self._loop
+        if loop is not None:
+            loop.trigger()
 
     def stop(self) -> None:
-        if self._loop is not None:
-            self._loop.stop(timeout=2.0)
-            self._loop = None
+        with self._lock:
+            loop, self._loop = self._loop, None
+        if loop is not None:
+            loop.stop(timeout=2.0)
+
+    def close(self) -> None:
+        """At quit, for good: a start still queued on the worker will not start the loop."""
+        with self._lock:
+            self._closed = True
+        self.stop()
 
 
 def engine_sync(data_dir: Path, tz: ZoneInfo, bridge: Bridge, interval) -> EngineSync | None:
