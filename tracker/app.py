@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from .ui.window import MainWindow
 
 log = logging.getLogger(__name__)
+CAPTURE_START_DELAY_MS = 300
 NO_TRAY = (
     "No system tray was found, so Tracker runs in this window "
     "(on GNOME, install the AppIndicator extension to get the tray icon)."
@@ -122,7 +123,8 @@ class TrackerApp:
         QTimer.singleShot(0, self.controller.start_background)
         QTimer.singleShot(0, self.controller.housekeeping)
         if self.capture is not None:
-            QTimer.singleShot(0, self.capture.start)
+            # Loading pynput and starting its listeners (~60 ms) waits until the tray is up.
+            QTimer.singleShot(CAPTURE_START_DELAY_MS, self.capture.start)
 
     def _show(self) -> None:
         if self.tray is None:
@@ -311,7 +313,8 @@ def main(data_dir_override: str | None = None) -> int:
     sync = engine_sync(directory, tz, bridge, sync_minutes)
     from .capture.backends import choose
 
-    backends = choose()  # the OS hooks, chosen once at start-up; Null ones say why not
+    # The OS hooks, chosen once at start-up (Null ones say why not); probed when capture starts.
+    backends = choose(probe=False)
     app = build(executor, clock, tz, tray_available=tray_ok, sync=sync, capture=backends)
     if sync is not None:
         QTimer.singleShot(0, app.controller.start_sync)

@@ -176,3 +176,13 @@ def test_idle_past_the_threshold_opens_the_away_dialog(real_capture_app, qtbot):
     assert 1 <= len(slots) <= 2
     assert {s.interval_id for s in slots} == {entries[0].id}
     assert len({s.slot_start for s in slots}) == len(slots)
+
+
+def test_probing_later_gives_what_probing_at_once_gives(display24):
+    """The app chooses without X round trips and probes when capture starts."""
+    late = choose(probe=False)  # pytest-xvfb's 16-bit display
+    assert late.unavailable() == []  # nothing asked yet
+    assert late.probed().unavailable() == choose().unavailable() != []
+    good = choose(env={"DISPLAY": display24}, probe=False).probed()
+    assert good.unavailable() == [] and isinstance(good.grabber, MssGrabber)
+    good.idle.close()

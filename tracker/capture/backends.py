@@ -42,6 +42,30 @@ class Backends:
                 lines.append(f"{what} unavailable: {b.why_not}")
         return lines
 
+    def probed(self) -> Backends:
+        """These backends, with an idle clock or screen grabber that does not work here replaced
+        by a Null one saying why (one X round trip each). The app calls this once capture
+        starts, after its first event-loop turn, not before the tray shows."""
+        idle, grabber = self.idle, self.grabber
+        if getattr(idle, "available", False) and hasattr(idle, "probe"):
+            try:
+                idle.probe()
+            except ImportError:
+                idle = NullIdle("the python-xlib library is missing: reinstall Tracker")
+            except Exception as exc:
+                log.info("no idle clock: %s", exc)
+                idle = NullIdle(f"the idle time cannot be read ({exc})")
+        if getattr(grabber, "available", False) and hasattr(grabber, "probe"):
+            try:
+                grabber.probe()
+            except ImportError:
+                grabber = NullGrabber("the mss library is missing: reinstall Tracker")
+            except Exception as exc:  # mss raises ScreenShotError subclasses and OSError
+                grabber = NullGrabber(f"the screen cannot be read ({type(exc).__name__}: {exc})")
+        if idle is self.idle and grabber is self.grabber:
+            return self
+        return Backends(self.input, idle, grabber, self.suspend)
+
 
 def _display_problem(env: Mapping[str, str], platform: str) -> str | None:
     """Why X11 hooks cannot work here, or None when an X display is there."""

@@ -106,6 +106,11 @@ class CaptureController(QObject):
     # -- life cycle -----------------------------------------------------------------------------
 
     def start(self, tick: bool = True) -> None:
+        # The X round trips that tell whether idle time and the screen can be read happen
+        # here, after the app is up, not before its first event-loop turn.
+        probed = self.backends.probed()
+        if probed is not self.backends:
+            self.backends = self.engine.backends = probed
         try:
             self.engine.start()
         except Exception as exc:  # a broken hook must never stop the app
