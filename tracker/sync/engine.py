@@ -478,8 +478,28 @@ class SyncEngine:
             if fitted != srv:
                 self._make_pending(local.id, srv)
             self._span(fitted)
+            self._capture_follows(local.id, local.content, fitted, now)
             return
         self._merge_into(local, srv, srev, tz, now)
+
+    def _capture_follows(self, interval_id: str, was: Content, now_c: Content, now: int) -> None:
+        """An entry deleted or moved on another device takes its activity and screenshots here
+        along, as a delete or edit here would (same transaction as the page)."""
+        if was.deleted:
+            return
+        when = datetime.fromtimestamp(now, UTC)
+        if now_c.deleted:
+            capture_store.drop_capture(self.store, interval_id, when)
+        elif (now_c.started_at, now_c.ended_at) != (was.started_at, was.ended_at):
+            from ..ids import new_id
+
+            capture_store.rehome(
+                self.store,
+                capture_store.Span(interval_id, was.started_at, was.ended_at),
+                [capture_store.Span(interval_id, now_c.started_at, now_c.ended_at)],
+                when,
+                new_id,
+            )
 
     # -- one running timer ---------------------------------------------------------------------
 
