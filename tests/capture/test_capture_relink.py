@@ -3,42 +3,20 @@ store (SQLite file), plus the integer maths of sharing a slot (Hypothesis)."""
 
 from __future__ import annotations
 
-import io
 import itertools
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
+from capentry import E0, T0, jpeg, make_entry
 from hypothesis import given
 from hypothesis import strategies as st
 
 from tracker.capture.slots import Slot, distribute, split_slot
 
-NOON = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
-T0 = NOON - timedelta(hours=2)  # 10:00 UTC, slot-aligned
-E0 = int(T0.timestamp())
-
-
-def _jpeg(seed: int) -> bytes:
-    from PIL import Image
-
-    buf = io.BytesIO()
-    Image.new("RGB", (32, 16), (seed % 256, 40, 90)).save(buf, format="JPEG", quality=60)
-    return buf.getvalue()
-
 
 @pytest.fixture
 def entry(svc):
-    """A finished entry 10:00-11:00 UTC with six full slots and three screenshots."""
-    svc.add_project("Globex")
-    task = svc.add_task("Globex", "Homepage")
-    e = svc.add(task.id, start=T0, end=T0 + timedelta(hours=1))
-    svc.save_activity(
-        [Slot(f"slot-{k}", e.id, E0 + 600 * k, 600, 300 + k, 60 + k, 7 * k + 1) for k in range(6)]
-    )
-    for minutes in (5, 25, 45):
-        svc.add_screenshot(e.id, T0 + timedelta(minutes=minutes), 0, 32, 16,
-                           _jpeg(minutes), _jpeg(1), False)  # fmt: skip
-    return e
+    return make_entry(svc)
 
 
 def slots(svc, deleted: int = 0) -> list[tuple]:
@@ -174,7 +152,7 @@ def test_away_discard_moves_activity_around_the_away_time(svc, clock):
     e = svc.start(task.id, at=T0).new
     # 10:00-10:10: input only before 10:04, away 10:04-10:08 (no input by definition).
     svc.save_activity([Slot("s", e.id, E0, 600, 200, 90, 30)])
-    svc.add_screenshot(e.id, T0 + timedelta(minutes=6), 0, 32, 16, _jpeg(6), _jpeg(1), False)
+    svc.add_screenshot(e.id, T0 + timedelta(minutes=6), 0, 32, 16, jpeg(6), jpeg(1), False)
     svc.resolve_away(e.id, T0 + timedelta(minutes=4), T0 + timedelta(minutes=8), "discard")
     head, tail = svc.log()
     rows = {r[1]: r for r in slots(svc)}

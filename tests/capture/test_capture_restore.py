@@ -5,40 +5,19 @@ all or nothing, and nothing kept past the 24 h grace."""
 
 from __future__ import annotations
 
-import io
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
+from capentry import E0, NOON, SLOTS, T0, jpeg, make_entry
 
 from tracker.capture.slots import Slot
 from tracker.errors import OverlapError
 from tracker.store import capture as cs
 
-NOON = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
-T0 = NOON - timedelta(hours=2)  # 10:00 UTC, slot-aligned
-E0 = int(T0.timestamp())
-SLOTS = [(f"slot-{k}", E0 + 600 * k, 600, 300 + k, 60 + k, 7 * k + 1) for k in range(6)]
-
-
-def _jpeg(seed: int) -> bytes:
-    from PIL import Image
-
-    buf = io.BytesIO()
-    Image.new("RGB", (32, 16), (seed % 256, 40, 90)).save(buf, format="JPEG", quality=60)
-    return buf.getvalue()
-
 
 @pytest.fixture
 def entry(svc):
-    """A finished entry 10:00-11:00 UTC with six full slots and three screenshots."""
-    svc.add_project("Globex")
-    task = svc.add_task("Globex", "Homepage")
-    e = svc.add(task.id, start=T0, end=T0 + timedelta(hours=1))
-    svc.save_activity([Slot(sid, e.id, *rest) for sid, *rest in SLOTS])
-    for minutes in (5, 25, 45):
-        svc.add_screenshot(e.id, T0 + timedelta(minutes=minutes), 0, 32, 16,
-                           _jpeg(minutes), _jpeg(1), False)  # fmt: skip
-    return e
+    return make_entry(svc)
 
 
 def live_slots(svc) -> list[tuple]:
@@ -262,8 +241,8 @@ def test_cli_lists_nothing_while_deleted_and_everything_after_restore(cli):
         task = t.add_task("Globex", "Homepage")
         e = t.add(task.id, start=T0, end=T0 + timedelta(hours=1))
         t.save_activity([Slot("s-1", e.id, E0, 600, 300, 12, 34)])
-        shot = t.add_screenshot(e.id, T0 + timedelta(minutes=5), 0, 32, 16, _jpeg(5),
-                                _jpeg(1), False)  # fmt: skip
+        shot = t.add_screenshot(e.id, T0 + timedelta(minutes=5), 0, 32, 16, jpeg(5),
+                                jpeg(1), False)  # fmt: skip
     finally:
         store.close()
     day = T0.astimezone(ZoneInfo("Europe/Berlin")).date().isoformat()

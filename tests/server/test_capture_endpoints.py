@@ -7,29 +7,14 @@ import io
 import uuid
 
 import pytest
-from srvutil import iv
+from srvutil import slot, tracked
 
 START = "2026-11-25T09:00:00+00:00"
 END = "2026-11-25T10:00:00+00:00"
 
 
 def _interval(user, task_id: str, start: str = START, end: str = END) -> str:
-    item = iv(task_id, start, end)
-    assert user.push(item)["accepted"] == [item["id"]]
-    return item["id"]
-
-
-def _slot(interval_id: str, **fields) -> dict:
-    return {
-        "id": str(uuid.uuid4()),
-        "interval_id": interval_id,
-        "slot_start": "2026-11-25T09:10:00Z",
-        "slot_seconds": 600,
-        "active_seconds": 420,
-        "keyboard_events": 300,
-        "mouse_events": 120,
-        **fields,
-    }
+    return tracked(user, task_id, start, end)
 
 
 def _png(colour: tuple[int, int, int] = (200, 30, 30)) -> bytes:
@@ -63,7 +48,7 @@ def shots_on(team):
 
 def test_activity_batch_is_idempotent_and_upserts(api, team):
     iid = _interval(team.member, team.task["id"])
-    slots = [_slot(iid), _slot(iid, slot_start="2026-11-25T09:20:00Z", active_seconds=0)]
+    slots = [slot(iid), slot(iid, slot_start="2026-11-25T09:20:00Z", active_seconds=0)]
     for _ in range(2):
         r = team.member.post("/activity/batch", {"slots": slots})
         assert r.status_code == 200, r.text
@@ -82,13 +67,13 @@ def test_activity_batch_is_idempotent_and_upserts(api, team):
 def test_activity_validation_codes(api, team):
     iid = _interval(team.member, team.task["id"])
     other_iid = _interval(team.other_member, team.other_task["id"])
-    good = _slot(iid)
+    good = slot(iid)
     bad = {
-        "slot_not_aligned": _slot(iid, slot_start="2026-11-25T09:15:00Z"),
-        "active_exceeds_slot": _slot(iid, slot_seconds=300, active_seconds=301),
-        "interval_not_found": _slot(str(uuid.uuid4())),
+        "slot_not_aligned": slot(iid, slot_start="2026-11-25T09:15:00Z"),
+        "active_exceeds_slot": slot(iid, slot_seconds=300, active_seconds=301),
+        "interval_not_found": slot(str(uuid.uuid4())),
     }
-    foreign = _slot(other_iid)
+    foreign = slot(other_iid)
     r = team.member.post("/activity/batch", {"slots": [*bad.values(), good, foreign]})
     assert r.status_code == 200, r.text
     body = r.json()
@@ -99,17 +84,17 @@ def test_activity_validation_codes(api, team):
         foreign["id"]: "interval_not_found",  # someone else's interval
     }
     for fields in ({"slot_seconds": 601}, {"active_seconds": -1}, {"slot_seconds": 0}):
-        r = team.member.post("/activity/batch", {"slots": [_slot(iid, **fields)]})
+        r = team.member.post("/activity/batch", {"slots": [slot(iid, **fields)]})
         assert r.status_code == 422 and r.json()["code"] == "validation_error"
     # Viewers do not track.
-    r = team.viewer.post("/activity/batch", {"slots": [_slot(iid)]})
+    r = team.viewer.post("/activity/batch", {"slots": [slot(iid)]})
     assert r.status_code == 403 and r.json()["code"] == "forbidden"
 
 
 def test_activity_visibility_per_role(api, team):
     iid = _interval(team.member, team.task["id"])
     oid = _interval(team.other_member, team.other_task["id"])
-    mine, theirs = _slot(iid), _slot(oid)
+    mine, theirs = slot(iid), slot(oid)
     assert team.member.post("/activity/batch", {"slots": [mine]}).json()["accepted"]
     assert team.other_member.post("/activity/batch", {"slots": [theirs]}).json()["accepted"]
 
