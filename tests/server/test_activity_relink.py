@@ -7,7 +7,8 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from test_capture_endpoints import _interval, _png, _slot, _upload
+from srvutil import slot as make_slot
+from test_capture_endpoints import _interval, _png, _upload
 
 
 def _activity(user) -> dict[str, dict]:
@@ -18,11 +19,11 @@ def test_a_slot_moves_to_another_interval_and_is_deleted_by_id(api, team):
     first = _interval(team.member, team.task["id"], end="2026-11-25T09:15:00+00:00")
     second = _interval(team.member, team.task["id"], "2026-11-25T09:15:00+00:00",
                        "2026-11-25T10:00:00+00:00")  # fmt: skip
-    slot = _slot(first)
+    slot = make_slot(first)
     assert team.member.post("/activity/batch", {"slots": [slot]}).json()["accepted"]
     # The desktop split the entry at 09:15: the slot shrinks on the first, a new one on the second.
     head = {**slot, "slot_seconds": 300, "active_seconds": 210}
-    tail = {**_slot(second), "slot_seconds": 300, "active_seconds": 210}
+    tail = {**make_slot(second), "slot_seconds": 300, "active_seconds": 210}
     r = team.member.post("/activity/batch", {"slots": [head, tail]})
     assert r.json() == {"accepted": [slot["id"], tail["id"]], "rejected": []}
     acts = _activity(team.member)
@@ -34,7 +35,7 @@ def test_a_slot_moves_to_another_interval_and_is_deleted_by_id(api, team):
     assert _activity(team.member)[slot["id"]]["interval_id"] == second
     # A delete removes it; again (a replay) or for an id never seen is accepted.
     gone = {**moved, "deleted": True}
-    never = {**_slot(first), "deleted": True}
+    never = {**make_slot(first), "deleted": True}
     for _ in range(2):
         r = team.member.post("/activity/batch", {"slots": [gone, never]})
         assert r.json() == {"accepted": [gone["id"], never["id"]], "rejected": []}
@@ -47,7 +48,7 @@ def test_a_slot_moves_to_another_interval_and_is_deleted_by_id(api, team):
 
 def test_a_slot_of_a_deleted_interval_can_still_be_deleted(api, team):
     iid = _interval(team.member, team.task["id"])
-    slot = _slot(iid)
+    slot = make_slot(iid)
     assert team.member.post("/activity/batch", {"slots": [slot]}).json()["accepted"]
     team.member.push({"id": iid, "task_id": team.task["id"], "started_at": "2026-11-25T09:00:00Z",
                       "ended_at": "2026-11-25T10:00:00Z", "revision": 2, "base_revision": 1,
