@@ -401,11 +401,10 @@ class Tracker:
 
     def _drop_capture(self, interval_id: str, now: datetime) -> None:
         """The entry is gone: so are its slots and screenshots (tombstones for sync), kept in
-        the trash for 24 h so that :meth:`restore` brings them back. Also purges older trash."""
+        the trash for 24 h so that :meth:`restore` brings them back."""
         from .store import capture as cap
 
         cap.drop_capture(self.store, interval_id, now)
-        cap.purge_trash(self.store, now)
 
     def _restore_capture(self, interval_id: str, now: datetime) -> None:
         """What the entry's delete took comes back (same transaction as the entry)."""

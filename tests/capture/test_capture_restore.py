@@ -133,11 +133,12 @@ def test_restore_while_the_delete_was_on_its_way_re_ids_the_shot(svc, entry):
 def test_nothing_comes_back_after_the_grace_period_and_the_files_are_gone(svc, clock, entry):
     svc.delete(entry.id)
     clock.advance(hours=23, minutes=59)
-    svc.save_activity([])  # nothing to write: no purge either
+    svc.purge_capture_trash()  # within the day: kept
     assert len(jpgs(svc, "trash")) == 6
-    clock.advance(minutes=1)  # 24 h after the delete: any write purges
+    clock.advance(minutes=1)  # 24 h after the delete: the next purge (app start, hourly, sync)
     other = svc.add(entry.task_id, start=T0 + timedelta(hours=3), end=T0 + timedelta(hours=4))
     svc.save_activity([Slot("x", other.id, E0 + 3 * 3600, 600, 1, 1, 1)])
+    svc.purge_capture_trash()
     assert jpgs(svc, "trash") == [] and jpgs(svc) == [] and trash_rows(svc) == 0
     svc.restore(entry.id)
     assert [r[0] for r in live_slots(svc)] == ["x"] and svc.screenshots() == []

@@ -107,7 +107,6 @@ def save_slots(store: Store, slots: list[Slot], now: datetime) -> None:
         [(s.id, s.interval_id, s.slot_start, s.slot_seconds, s.active_seconds,
           s.keyboard_events, s.mouse_events, t, t) for s in slots],
     )  # fmt: skip
-    purge_trash(store, now)
 
 
 def _follow_entries(store: Store, slots: list[Slot], orphans: list[Slot]) -> list[Slot]:

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 POLL_MS = 2000  # how often the worker asks SQLite whether another process wrote
+HOUSEKEEPING_MS = 3600 * 1000
 
 
 def user_message(exc: Exception) -> str:
@@ -69,6 +70,9 @@ class Controller(QObject):
         self._poll = QTimer(self)
         self._poll.setInterval(POLL_MS)
         self._poll.timeout.connect(self.poll)
+        self._housekeeping = QTimer(self)
+        self._housekeeping.setInterval(HOUSEKEEPING_MS)
+        self._housekeeping.timeout.connect(self.housekeeping)
 
     # -- life cycle ---------------------------------------------------------------------------
 
@@ -76,10 +80,12 @@ class Controller(QObject):
         """Heartbeat and change polling (the app calls this; tests drive them by hand)."""
         self._beat.start(self.heartbeat_seconds * 1000)
         self._poll.start()
+        self._housekeeping.start()
 
     def stop_background(self) -> None:
         self._beat.stop()
         self._poll.stop()
+        self._housekeeping.stop()
         self.sync.stop()
 
     def refresh(self) -> None:
@@ -258,7 +264,7 @@ class Controller(QObject):
         self._probe(adopt=True)
 
     def housekeeping(self) -> None:
-        """On start: what entry deletes took more than a day ago leaves the disk for good."""
+        """At start and hourly: what entry deletes took over a day ago leaves the disk."""
         self.executor.submit(lambda t: t.purge_capture_trash(), lambda _n: None, self._fail)
 
     def heartbeat(self) -> None:
