@@ -12,6 +12,7 @@ $(PY):
 
 # Reinstall only when the project's metadata changes.
 $(STAMP): pyproject.toml | $(PY)
+	bash scripts/ensure-system.sh
 	$(PY) -m pip install --quiet -e '.[server,test]'
 	touch $(STAMP)
 

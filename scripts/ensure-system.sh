@@ -11,6 +11,14 @@ PACKAGES+=(gnome-keyring libsecret-tools dbus dbus-x11)
 PACKAGES+=(xvfb trayer xdotool x11-utils imagemagick dbus-x11
            libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0
            libxcb-xkb1 libxkbcommon-x11-0 libxcb-shape0 libxcb-xinerama0 libxss1)
+# Invoice PDFs: WeasyPrint's Pango/HarfBuzz and fonts to embed (PDF/A needs embedded fonts).
+PACKAGES+=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b fonts-dejavu-core fonts-liberation2)
+# Web pages in a real browser: Playwright drives Debian's chromium (never `playwright install`).
+PACKAGES+=(chromium)
+# Backups of a PostgreSQL server: pg_dump / pg_restore.
+PACKAGES+=(postgresql-client)
+# python-dbusmock (the logind / Mutter stand-ins of the D-Bus tests) builds dbus-python.
+PACKAGES+=(libdbus-1-dev libglib2.0-dev pkg-config build-essential)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
