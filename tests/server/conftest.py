@@ -235,3 +235,12 @@ def saxon():
 @pytest.fixture(scope="session")
 def en16931(saxon) -> En16931Rules:
     return En16931Rules(saxon)
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server on 127.0.0.1 (aiosmtpd) for this test."""
+    from mailtest import SmtpServer
+
+    with SmtpServer() as server:
+        yield server
