@@ -90,9 +90,10 @@ def _party(p: dict) -> dict:
     }
 
 
-def _line_detail(line: dict) -> str:
+def _line_detail(line: dict, f: _Fmt) -> str:
+    """A converted rate names its original price (the exchange rate is in ``fx``)."""
     if line.get("source_currency") and line.get("source_unit_price_minor") is not None:
-        return f"rate {line['source_currency']} {line['source_unit_price_minor']} (minor units)"
+        return f"converted from {f.money(line['source_unit_price_minor'], line['source_currency'])}"
     return ""
 
 
@@ -183,7 +184,7 @@ def document_values(snapshot: dict, *, status: str, void: dict | None = None) ->
             {
                 "position": line["position"],
                 "description": line.get("description") or "",
-                "detail": _line_detail(line),
+                "detail": _line_detail(line, f),
                 "quantity": f.quantity(line["quantity"]),
                 "unit": UNITS.get(line["unit_code"], line["unit_code"]),
                 "unit_price": f.money(line["unit_price_minor"], cur),
@@ -192,6 +193,8 @@ def document_values(snapshot: dict, *, status: str, void: dict | None = None) ->
             }
             for line in snapshot["lines"]
         ],
+        # One rate for every line: it shows in the totals only (a column less to lay out).
+        "tax_column": len({line["tax_ppm"] for line in snapshot["lines"]}) > 1,
         "subtotal": f.money(snapshot["subtotal_minor"], cur),
         "taxes": taxes,
         "total": f.money(snapshot["total_minor"], cur),
