@@ -14,9 +14,11 @@ from .api import (
     changes,
     clients,
     intervals,
+    invoices,
     projects,
     screenshots,
     tasks,
+    team_invoices,
     totals,
     users,
 )
@@ -47,7 +49,8 @@ def create_app(settings: Settings, *, clock=None) -> FastAPI:
     app.state.tracker = state
     errors.install(app)
     for module in (
-        auth, users, clients, projects, tasks, intervals, changes, totals, activity, screenshots
+        auth, users, clients, projects, tasks, intervals, changes, totals, activity, screenshots,
+        invoices, team_invoices,
     ):  # fmt: skip
         app.include_router(module.router, prefix=API_PREFIX)
 
