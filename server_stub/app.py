@@ -13,6 +13,7 @@ from .api import (
     auth,
     changes,
     clients,
+    documents,
     intervals,
     invoices,
     projects,
@@ -26,6 +27,7 @@ from .api.deps import AppState
 from .db.session import Database, make_engine
 from .middleware import BodyLimitMiddleware
 from .security import Passwords
+from .services.mail import Mailer
 from .settings import Settings
 
 API_PREFIX = "/api/v1"
@@ -43,6 +45,7 @@ def create_app(settings: Settings, *, clock=None) -> FastAPI:
         settings=settings,
         db=Database(make_engine(settings)),
         passwords=Passwords(settings.password_hashing),
+        mailer=Mailer(settings.mail) if settings.mail.enabled else None,
     )
     if clock is not None:
         state.clock = clock
@@ -50,7 +53,7 @@ def create_app(settings: Settings, *, clock=None) -> FastAPI:
     errors.install(app)
     for module in (
         auth, users, clients, projects, tasks, intervals, changes, totals, activity, screenshots,
-        invoices, team_invoices,
+        invoices, team_invoices, documents,
     ):  # fmt: skip
         app.include_router(module.router, prefix=API_PREFIX)
 
