@@ -58,6 +58,33 @@ def from_minor(minor: int, currency: str) -> str:
     return str(Decimal(minor).scaleb(-exp).quantize(Decimal(1).scaleb(-exp)))
 
 
+PPM_PER_PERCENT = 10_000
+
+
+def percent_to_ppm(value: str) -> int:
+    """A percentage as a decimal string (``"19"``, ``"9.975"``) → integer ppm (190000, 99750).
+    At most 4 decimals (1 ppm) and 0–100 %."""
+    if not isinstance(value, str) or len(value) > 20:
+        raise MoneyError("invalid_percent", 'give the percentage as a decimal string like "19"')
+    try:
+        d = Decimal(value.strip())
+    except (InvalidOperation, ValueError, ArithmeticError):
+        raise MoneyError("invalid_percent", f"'{value}' is not a decimal percentage") from None
+    if not d.is_finite() or not 0 <= d <= 100:
+        raise MoneyError("invalid_percent", f"'{value}' is not a percentage from 0 to 100")
+    scaled = d * PPM_PER_PERCENT
+    if scaled != scaled.to_integral_value():
+        raise MoneyError("too_many_decimals", f"percentages have at most 4 decimals: '{value}'")
+    return int(scaled)
+
+
+def ppm_to_percent(ppm: int) -> str:
+    """190000 → ``"19"``, 99750 → ``"9.975"``: the shortest exact decimal string."""
+    q = Decimal(ppm) / PPM_PER_PERCENT
+    text = format(q.normalize(), "f")
+    return text
+
+
 def round_div(n: int, d: int, mode: RoundingMode = "half_up") -> int:
     """``round(n / d)`` in integers: ``half_up`` rounds a half away from zero, ``half_even``
     to the even neighbour (banker's rounding). Exact for any sign of ``n`` and ``d``."""

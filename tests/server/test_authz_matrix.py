@@ -492,7 +492,7 @@ def test_viewer_grants(api, team):
 
 def test_viewer_never_sees_rates_without_grant(api, team):
     api.member(
-        team.manager,
+        team.admin,
         team.project["id"],
         team.member,
         bill_rate={"amount": "90", "currency": "EUR"},

@@ -81,3 +81,37 @@ def test_round_div_halves():
     assert [round_div(n, 2, "half_even") for n in (1, 3, 5, -1, -3)] == [0, 2, 2, 0, -2]
     with pytest.raises(ZeroDivisionError):
         round_div(1, 0)
+
+
+@pytest.mark.parametrize(
+    ("text", "ppm"), [("19", 190000), ("9.975", 99750), ("0", 0), ("100", 1000000), ("7.7", 77000)]
+)
+def test_percent_to_ppm_and_back(text, ppm):
+    from server_stub.money import percent_to_ppm, ppm_to_percent
+
+    assert percent_to_ppm(text) == ppm
+    assert ppm_to_percent(ppm) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("19.00001", "too_many_decimals"),
+        ("101", "invalid_percent"),
+        ("-1", "invalid_percent"),
+        ("x", "invalid_percent"),
+    ],
+)
+def test_percent_refused(text, code):
+    from server_stub.money import percent_to_ppm
+
+    with pytest.raises(MoneyError) as exc:
+        percent_to_ppm(text)
+    assert exc.value.code == code
+
+
+@given(st.integers(0, 1_000_000))
+def test_ppm_round_trips(ppm):
+    from server_stub.money import percent_to_ppm, ppm_to_percent
+
+    assert percent_to_ppm(ppm_to_percent(ppm)) == ppm
