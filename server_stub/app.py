@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from . import __version__, errors
 from .api import (
     activity,
+    audit,
     auth,
     changes,
     clients,
@@ -47,7 +48,8 @@ def create_app(settings: Settings, *, clock=None) -> FastAPI:
     app.state.tracker = state
     errors.install(app)
     for module in (
-        auth, users, clients, projects, tasks, intervals, changes, totals, activity, screenshots
+        auth, users, clients, projects, tasks, intervals, changes, totals, activity, screenshots,
+        audit,
     ):  # fmt: skip
         app.include_router(module.router, prefix=API_PREFIX)
 
