@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from . import __version__, errors
 from .api import (
     activity,
+    audit,
     auth,
     changes,
     clients,
@@ -51,6 +52,7 @@ def create_app(settings: Settings, *, clock=None) -> FastAPI:
     for module in (
         auth, users, clients, projects, tasks, intervals, changes, totals, activity, screenshots,
         workspace, exchange_rates,
+        audit,
     ):  # fmt: skip
         app.include_router(module.router, prefix=API_PREFIX)
 

@@ -42,6 +42,7 @@ class Action(StrEnum):
     EDIT_USER = "edit_user"  # name, role, default rates, archiving
     SET_PAY_RATE = "set_pay_rate"
     MANAGE_EXCHANGE_RATES = "manage_exchange_rates"
+    READ_AUDIT = "read_audit"
 
 
 _ROLE_ACTIONS: dict[Role, frozenset[Action]] = {

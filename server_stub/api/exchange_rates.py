@@ -8,6 +8,7 @@ from fastapi import APIRouter, Path
 
 from .. import authz
 from ..errors import PROBLEM_RESPONSES, Invalid
+from ..services import audit
 from ..services import exchange_rates as svc
 from ..services import workspace as checks
 from ..timefmt import rfc3339
@@ -41,6 +42,11 @@ def put_exchange_rate(
             )
         except svc.ExchangeRateError as exc:
             raise Invalid(exc.code, f"rate: {exc}") from None
+        audit.record(
+            tx.conn, actor_id=actor.user_id, action="exchange_rate.set", entity="exchange_rate",
+            entity_id=f"{from_currency}/{to_currency}", after={"rate": rate["rate"]},
+            at=rate["set_at"],
+        )  # fmt: skip
     return _out(rate)
 
 

@@ -12,7 +12,7 @@ from .. import authz
 from ..db.tables import users
 from ..errors import PROBLEM_RESPONSES, ApiError, Invalid, NotFound
 from ..ids import canonical
-from ..services import accounts, rates
+from ..services import accounts, audit, rates
 from . import paging
 from .billing_models import RepricedOut, UserPatch
 from .deps import CurrentActor, State
@@ -28,7 +28,7 @@ def create_user(body: UserIn, actor: CurrentActor, state: State) -> dict:
     authz.require(actor, authz.Action.CREATE_USER)
     return accounts.create_user(
         state.db, state.passwords, email=body.email, name=body.name, role=body.role,
-        password=body.password, now=state.now(),
+        password=body.password, now=state.now(), actor_id=actor.user_id,
     )  # fmt: skip
 
 
@@ -118,6 +118,18 @@ def patch_user(
                     tx.conn, holder="user", holder_id=uid, kind=kind, amount_minor=minor,
                     currency=cur, effective_from=since, now=now, actor_id=actor.user_id,
                 )
+            )  # fmt: skip
+        changed = {
+            k: v for k, v in (("name", row.name), ("role", row.role)) if values.get(k, v) != v
+        }
+        if "archived_at" in values and (values["archived_at"] is None) != (row.archived_at is None):
+            changed["archived"] = row.archived_at is not None
+        if changed:  # rate changes have their own events (services/rates.py)
+            audit.record(
+                tx.conn, actor_id=actor.user_id, action="user.update", entity="user",
+                entity_id=uid, before=changed,
+                after={k: values[k] if k != "archived" else not v for k, v in changed.items()},
+                at=now,
             )  # fmt: skip
         if values:
             tx.conn.execute(update(users).where(users.c.id == uid).values(**values))

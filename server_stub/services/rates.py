@@ -24,6 +24,7 @@ from sqlalchemy import Connection, and_, false, insert, or_, select, update
 from ..db.tables import intervals, projects, rate_history, tasks, workspace
 from ..ids import new_id
 from ..money import RoundingMode, round_div
+from . import audit
 
 # (holder, origin written on the interval), in the bill chain's order.
 BILL_CHAIN = (
@@ -253,9 +254,9 @@ def record(
         ).first()
         is not None
     )  # fmt: skip
+    now_rate = current(conn, holder, holder_id, kind, now)
+    new = None if amount_minor is None else (amount_minor, currency)
     if effective_from is None:
-        now_rate = current(conn, holder, holder_id, kind, now)
-        new = None if amount_minor is None else (amount_minor, currency)
         if now_rate == new:
             return None
         effective_from = now if had_rate else 0
@@ -285,7 +286,21 @@ def record(
             effective_from=effective_from, changed_by=actor_id, changed_at=now,
         )
     )  # fmt: skip
+    # The audit trail names the holder; a member on a project by the user, with the project.
+    entity_id, where = holder_id, {}
+    if holder == "project_member":
+        where["project_id"], entity_id = holder_id.split("/", 1)
+    audit.record(
+        conn, actor_id=actor_id, action=f"rate.{kind}_change", entity=holder,
+        entity_id=entity_id, at=now,
+        before={**where, "rate": _rate_state(now_rate)},
+        after={**where, "rate": _rate_state(new), "effective_from": effective_from},
+    )  # fmt: skip
     return effective_from
+
+
+def _rate_state(rate: tuple[int, str | None] | None) -> dict | None:
+    return None if rate is None else {"amount_minor": rate[0], "currency": rate[1]}
 
 
 _COLS = (
