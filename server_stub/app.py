@@ -10,10 +10,12 @@ from fastapi import FastAPI
 from . import __version__, errors
 from .api import (
     activity,
+    audit,
     auth,
     changes,
     clients,
     documents,
+    exchange_rates,
     intervals,
     invoices,
     projects,
@@ -22,6 +24,7 @@ from .api import (
     team_invoices,
     totals,
     users,
+    workspace,
 )
 from .api.deps import AppState
 from .db.session import Database, make_engine
@@ -54,6 +57,8 @@ def create_app(settings: Settings, *, clock=None) -> FastAPI:
     for module in (
         auth, users, clients, projects, tasks, intervals, changes, totals, activity, screenshots,
         invoices, team_invoices, documents,
+        workspace, exchange_rates,
+        audit,
     ):  # fmt: skip
         app.include_router(module.router, prefix=API_PREFIX)
 
