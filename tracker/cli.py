@@ -57,7 +57,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     def cmd(name: str, help: str, parent: Any = sub) -> argparse.ArgumentParser:
-        return parent.add_parser(name, help=help, description=help, parents=[common])
+        # argparse %-formats a subcommand's help (not its description): a literal % is %%.
+        return parent.add_parser(name, help=help.replace("%", "%%"), description=help,
+                                 parents=[common])  # fmt: skip
 
     project = cmd("project", "create, list and configure projects")
     psub = project.add_subparsers(dest="action", metavar="ACTION", parser_class=_Parser)
