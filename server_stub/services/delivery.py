@@ -22,7 +22,7 @@ from ..db.session import Database
 from ..db.tables import invoice_deliveries as deliveries
 from ..errors import ApiError, Invalid
 from ..ids import new_id
-from . import documents
+from . import audit, documents
 from . import invoices as svc
 from .mail import Mailer, MailError
 
@@ -145,7 +145,7 @@ def send(
             conn.execute(
                 insert(deliveries).values(
                     id=delivery_id, invoice_id=invoice_id, idempotency_key=key,
-                    recipients=json.dumps(recipients), status="sending", created_by=actor.id,
+                    recipients=json.dumps(recipients), status="sending", created_by=actor.user_id,
                     created_at=now,
                 )
             )  # fmt: skip
@@ -166,6 +166,11 @@ def send(
     with db.small_write() as conn:
         conn.execute(update(deliveries).where(deliveries.c.id == delivery_id).values(**result))
         row = conn.execute(select(deliveries).where(deliveries.c.id == delivery_id)).one()
+        audit.record(
+            conn, actor_id=actor.user_id, action="invoice.send", entity="invoice",
+            entity_id=invoice_id, at=now,
+            after={"delivery_id": delivery_id, "status": row.status, "to": recipients},
+        )  # fmt: skip
     return delivery_out(row), True
 
 
