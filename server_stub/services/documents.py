@@ -65,8 +65,10 @@ class _Fmt:
         value = Decimal(minor).scaleb(-exponent(currency))
         return format_currency(value, currency, locale=self.locale, currency_digits=True)
 
-    def quantity(self, text: str) -> str:
-        return format_decimal(Decimal(text), format="#,##0.00##", locale=self.locale)
+    def quantity(self, text: str, unit_code: str) -> str:
+        """Hours with two decimals (``12.50``), pieces as they are (``1``, ``2.5``)."""
+        pattern = "#,##0.00##" if unit_code == "HUR" else "#,##0.###"
+        return format_decimal(Decimal(text), format=pattern, locale=self.locale)
 
     def percent(self, ppm: int) -> str:
         return format_decimal(Decimal(ppm_to_percent(ppm)), locale=self.locale) + " %"
@@ -185,7 +187,7 @@ def document_values(snapshot: dict, *, status: str, void: dict | None = None) ->
                 "position": line["position"],
                 "description": line.get("description") or "",
                 "detail": _line_detail(line, f),
-                "quantity": f.quantity(line["quantity"]),
+                "quantity": f.quantity(line["quantity"], line["unit_code"]),
                 "unit": UNITS.get(line["unit_code"], line["unit_code"]),
                 "unit_price": f.money(line["unit_price_minor"], cur),
                 "tax": f.percent(line["tax_ppm"]),
