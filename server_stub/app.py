@@ -16,9 +16,11 @@ from .api import (
     clients,
     exchange_rates,
     intervals,
+    invoices,
     projects,
     screenshots,
     tasks,
+    team_invoices,
     totals,
     users,
     workspace,
@@ -53,6 +55,7 @@ def create_app(settings: Settings, *, clock=None) -> FastAPI:
         auth, users, clients, projects, tasks, intervals, changes, totals, activity, screenshots,
         workspace, exchange_rates,
         audit,
+        invoices, team_invoices,
     ):  # fmt: skip
         app.include_router(module.router, prefix=API_PREFIX)
 
