@@ -170,3 +170,20 @@ def test_pay_rates_are_admin_only_and_reprice_too(api, team):
     assert team.member.get("/me").json()["default_pay_rate"] == _eur("20.00")
     members = team.manager.get(f"/projects/{pid}/members").json()["items"]
     assert all(m["pay_rate"] is None for m in members)  # managers never see pay rates
+
+
+def test_estimates_follow_the_workspace_rounding(api, team):
+    """Half-even: 0.5 cent rounds to 0, 2.5 cents to 2; ingest and re-pricing agree with the
+    dry run's delta."""
+    assert team.admin.patch("/workspace", {"rounding": "half_even"}).status_code == 200
+    pid, t = team.project["id"], team.task["id"]
+    team.manager.patch(f"/projects/{pid}", {"bill_rate": _eur("0.01")})
+    half = tracked(team.member, t, "2026-11-02T09:00:00Z", "2026-11-02T09:30:00Z")
+    assert _billing(api, half)[half] == (1, "project", 0)  # 0.5 → 0
+    for rate, cents in (("0.03", 2), ("0.05", 2), ("0.07", 4)):  # 1.5, 2.5, 3.5
+        before = _billing(api, half)[half][2]
+        body = {"bill_rate": _eur(rate), "effective_from": "2026-11-01"}
+        dry = team.manager.patch(f"/projects/{pid}", body, params={"dry_run": 1}).json()
+        team.manager.patch(f"/projects/{pid}", body)
+        assert _billing(api, half)[half][2] == cents
+        assert dry["delta"] == [_eur(f"{(cents - before) / 100:.2f}")]
