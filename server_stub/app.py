@@ -53,9 +53,9 @@ def create_app(settings: Settings, *, clock=None) -> FastAPI:
     errors.install(app)
     for module in (
         auth, users, clients, projects, tasks, intervals, changes, totals, activity, screenshots,
+        invoices, team_invoices,
         workspace, exchange_rates,
         audit,
-        invoices, team_invoices,
     ):  # fmt: skip
         app.include_router(module.router, prefix=API_PREFIX)
 

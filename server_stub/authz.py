@@ -45,6 +45,11 @@ class Action(StrEnum):
     CREATE_CLIENT = "create_client"
     CREATE_PROJECT = "create_project"
     TRACK_TIME = "track_time"
+    MANAGE_INVOICES = "manage_invoices"  # uninvoiced time, drafts, finalize, payments
+    VOID_INVOICES = "void_invoices"
+    SEE_INVOICES = "see_invoices"  # issued ones, scoped by invoice_scope
+    MANAGE_TEAM_INVOICES = "manage_team_invoices"
+    SEE_TEAM_INVOICES = "see_team_invoices"  # scoped by team_invoice_scope
     SEE_WORKSPACE = "see_workspace"  # the seller's details and invoice settings
     EDIT_WORKSPACE = "edit_workspace"
     EDIT_CLIENT = "edit_client"  # and its contacts
@@ -52,11 +57,6 @@ class Action(StrEnum):
     SET_PAY_RATE = "set_pay_rate"
     MANAGE_EXCHANGE_RATES = "manage_exchange_rates"
     READ_AUDIT = "read_audit"
-    MANAGE_INVOICES = "manage_invoices"  # uninvoiced time, drafts, finalize, payments
-    VOID_INVOICES = "void_invoices"
-    SEE_INVOICES = "see_invoices"  # issued ones, scoped by invoice_scope
-    MANAGE_TEAM_INVOICES = "manage_team_invoices"
-    SEE_TEAM_INVOICES = "see_team_invoices"  # scoped by team_invoice_scope
 
 
 _ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
@@ -67,12 +67,12 @@ _ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             Action.CREATE_CLIENT,
             Action.CREATE_PROJECT,
             Action.TRACK_TIME,
-            Action.SEE_WORKSPACE,
-            Action.EDIT_CLIENT,
             Action.MANAGE_INVOICES,
             Action.SEE_INVOICES,
             Action.MANAGE_TEAM_INVOICES,
             Action.SEE_TEAM_INVOICES,
+            Action.SEE_WORKSPACE,
+            Action.EDIT_CLIENT,
         }
     ),
     Role.MEMBER: frozenset({Action.TRACK_TIME, Action.SEE_TEAM_INVOICES}),

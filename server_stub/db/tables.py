@@ -552,17 +552,17 @@ invoice_deliveries = Table(
 
 # Tables a fresh database gets rows in, in an order safe for deletion (children first).
 ALL_TABLES_CHILD_FIRST = (
-    exchange_rates,
-    rate_history,
-    project_contacts,
-    contacts,
-    audit_events,
     invoice_deliveries,
     payments,
     invoice_intervals,
     invoice_lines,
     invoices,
     invoice_series,
+    exchange_rates,
+    rate_history,
+    project_contacts,
+    contacts,
+    audit_events,
     sign_in_failures,
     idempotency_records,
     screenshots,

@@ -32,6 +32,7 @@ from ..db.tables import (
 from ..errors import Invalid
 from ..ids import new_id
 from ..timefmt import check_date
+from . import exchange_rates
 from . import lines as L
 from . import snapshot as snap
 from .invoices import NotDraft, load, money
@@ -185,18 +186,11 @@ def works(conn: Connection, scope: Scope) -> tuple[list[L.Work], list[dict]]:
     return out, unpriced(conn, scope, where) if missing else []
 
 
-def current_rate(conn: Connection, from_: str, to: str) -> tuple[Decimal, Any] | None:
-    """The stored exchange rate ``from_ → to`` and when it was set, if any."""
-    try:
-        from . import exchange_rates  # type: ignore[attr-defined]
-    except ImportError:  # the exchange-rate store is not part of this build
-        return None
-    return exchange_rates.current(conn, from_, to)
-
-
 def fx_lookup(conn: Connection):
+    """The current exchange rates, as invoice arithmetic asks for them."""
+
     def get(from_: str, to: str) -> L.Fx:
-        found = current_rate(conn, from_, to)
+        found = exchange_rates.current(conn, from_, to)
         if found is None:
             raise L.FxMissing(from_, to)
         return L.Fx(from_, to, Decimal(found[0]), found[1])

@@ -1,7 +1,7 @@
 """audit_events: who did what (operations)
 
 Revision ID: 0009
-Revises: 0005
+Revises: 0006
 Create Date: 2026-12-01 19:45:00
 """
 
