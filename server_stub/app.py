@@ -14,6 +14,7 @@ from .api import (
     auth,
     changes,
     clients,
+    documents,
     exchange_rates,
     intervals,
     invoices,
@@ -29,6 +30,7 @@ from .api.deps import AppState
 from .db.session import Database, make_engine
 from .middleware import BodyLimitMiddleware
 from .security import Passwords
+from .services.mail import Mailer
 from .settings import Settings
 
 API_PREFIX = "/api/v1"
@@ -46,6 +48,7 @@ def create_app(settings: Settings, *, clock=None) -> FastAPI:
         settings=settings,
         db=Database(make_engine(settings)),
         passwords=Passwords(settings.password_hashing),
+        mailer=Mailer(settings.mail) if settings.mail.enabled else None,
     )
     if clock is not None:
         state.clock = clock
@@ -53,7 +56,7 @@ def create_app(settings: Settings, *, clock=None) -> FastAPI:
     errors.install(app)
     for module in (
         auth, users, clients, projects, tasks, intervals, changes, totals, activity, screenshots,
-        invoices, team_invoices,
+        invoices, team_invoices, documents,
         workspace, exchange_rates,
         audit,
     ):  # fmt: skip
