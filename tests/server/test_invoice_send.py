@@ -171,3 +171,23 @@ def test_reverse_charge_and_its_credit_note_pass_the_rules(api, team, en16931):
 def test_bad_recipients_are_422(api, team, body):
     r = team.manager.post(f"/invoices/{uuid.uuid4()}/send", body)  # refused before any lookup
     assert r.status_code == 422 and r.json()["code"] == "validation_error", r.text
+
+
+def test_a_foreign_currency_invoice_carries_its_vat_in_the_accounting_currency(api, team, en16931):
+    """EUR books, a USD invoice from EUR rates: BT-6 and BT-111 from the recorded rate."""
+    r = team.admin.put("/exchange-rates/EUR/USD", {"rate": "1.0850"})
+    assert r.status_code == 200, r.text
+    client, _draft = _books(api, team)
+    r = team.manager.patch(f"/clients/{client['id']}", {"currency": "USD"})
+    assert r.status_code == 200, r.text
+    r = team.admin.post(f"/invoices/{_draft['id']}/void", {"reason": "wrong currency"})
+    assert r.status_code == 200, r.text
+    usd = finalize(
+        team.manager, draft(team.manager, client["id"], currency="USD", tax_rate="19")["id"]
+    )
+    assert usd["currency"] == "USD" and usd["fx"], usd
+    xml = team.manager.get(f"/invoices/{usd['id']}.xml")
+    assert xml.status_code == 200, xml.text
+    assert b"<ram:TaxCurrencyCode>EUR</ram:TaxCurrencyCode>" in xml.content
+    assert b'currencyID="EUR"' in xml.content and b'currencyID="USD"' in xml.content
+    assert en16931.check(xml.content).fatal == []
