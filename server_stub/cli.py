@@ -75,6 +75,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--log-level", default="info", choices=("critical", "error", "warning", "info", "debug")
     )
+    p.add_argument(
+        "--rate-limit", metavar="LIMITS",
+        help="per-token request limits, e.g. 100/s,3000/min (the default), or off "
+        "(env TRACKER_RATE_LIMIT; per worker process)",
+    )  # fmt: skip
+    p.add_argument(
+        "--cors-origin", action="append", metavar="ORIGIN",
+        help="allow cross-origin requests from ORIGIN (repeatable; env TRACKER_CORS_ORIGINS, "
+        "comma-separated); CORS is off without it",
+    )  # fmt: skip
+    p.add_argument(
+        "--max-body-bytes", type=int, metavar="N",
+        help="largest request body in bytes (default 2 MiB; uploads have their own limits; "
+        "env TRACKER_MAX_BODY_BYTES)",
+    )  # fmt: skip
     return parser
 
 
@@ -228,6 +243,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         raise CliError("--workers must be at least 1")
     if bool(args.ssl_certfile) != bool(args.ssl_keyfile):
         raise CliError("give both --ssl-certfile and --ssl-keyfile")
+    _serve_limits(args)
     # Workers are separate processes: they rebuild the settings from the environment.
     os.environ["TRACKER_DATABASE_URL"] = settings.database_url
     os.environ["TRACKER_SERVER_DATA_DIR"] = str(settings.data_dir)
@@ -242,6 +258,26 @@ def cmd_serve(args: argparse.Namespace) -> int:
         proxy_headers=False,
     )
     return 0
+
+
+def _serve_limits(args: argparse.Namespace) -> None:
+    """Check ``serve``'s limit options and hand them to the workers in the environment."""
+    from .settings import parse_origins, parse_rate_limits
+
+    try:
+        if args.rate_limit is not None:
+            parse_rate_limits(args.rate_limit)
+            os.environ["TRACKER_RATE_LIMIT"] = args.rate_limit
+        if args.cors_origin:
+            os.environ["TRACKER_CORS_ORIGINS"] = ",".join(parse_origins(",".join(args.cors_origin)))
+        parse_origins(os.environ.get("TRACKER_CORS_ORIGINS", ""))
+        parse_rate_limits(os.environ.get("TRACKER_RATE_LIMIT", "off"))
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    if args.max_body_bytes is not None:
+        if args.max_body_bytes < 1024:
+            raise CliError("--max-body-bytes must be at least 1024")
+        os.environ["TRACKER_MAX_BODY_BYTES"] = str(args.max_body_bytes)
 
 
 COMMANDS = {

@@ -134,6 +134,7 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         Settings(database_url=database_url, data_dir=tmp_path),
         password_hashing=FAST_TEST_HASHING,
         pool_size=5,
+        rate_limits=(),  # the fuzzer and the matrix send hundreds a second; test_limits.py: on
     )
 
 
