@@ -1,5 +1,5 @@
-"""``tracker-server``: init, create-user, set-password, create-token, purge-screenshots, serve
-(contract §3).
+"""``tracker-server``: init, create-user, set-password, create-token, purge-screenshots, backup,
+restore, serve (contract §3).
 
 Exit codes: 0 success, 1 a refused request (one line on stderr), 2 bad usage. Never a traceback.
 """
@@ -64,6 +64,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _common(p)
     p.add_argument("--older-than-days", type=int, default=90, metavar="N", help="default 90")
+
+    p = sub.add_parser(
+        "backup", help="write a consistent copy of the database and stored files to FILE "
+        "(while the server serves)",
+    )  # fmt: skip
+    _common(p)
+    p.add_argument("file", metavar="FILE")
+
+    p = sub.add_parser("restore", help="restore FILE into an empty data dir and database")
+    _common(p)
+    p.add_argument("file", metavar="FILE")
 
     p = sub.add_parser("serve", help="serve the API")
     _common(p)
@@ -234,6 +245,55 @@ def cmd_purge_screenshots(args: argparse.Namespace) -> int:
     return 0
 
 
+def _summary(s) -> str:
+    mib = s.blob_bytes / (1 << 20)
+    missing = f"; {len(s.missing)} referenced files were already deleted" if s.missing else ""
+    return (f"{s.database} database at revision {s.revision}, {s.rows} rows in {s.tables} "
+            f"tables, {s.files} stored files ({mib:.1f} MiB){missing}")  # fmt: skip
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .services.backup import BackupError, backup
+
+    settings, db = _open(args)
+    db.dispose()
+    try:
+        s = backup(settings, Path(args.file))
+    except BackupError as exc:
+        raise CliError(str(exc)) from None
+    print(f"backup written to {s.path}: {_summary(s)}")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from .db.migrate import upgrade
+    from .db.session import make_engine
+    from .services.backup import BackupError, restore
+
+    settings = _settings(args)
+    try:
+        s = restore(settings, Path(args.file))
+    except BackupError as exc:
+        raise CliError(str(exc)) from None
+    engine = make_engine(settings)
+    try:
+        upgrade(engine)  # a backup of an older schema is brought up to date
+    except SQLAlchemyError as exc:
+        raise CliError(
+            f"restored, but the schema upgrade failed: {str(exc).splitlines()[0]}"
+        ) from None
+    finally:
+        engine.dispose()
+    print(f"restored {s.path} into {settings.data_dir}: {_summary(s)}")
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -286,6 +346,8 @@ COMMANDS = {
     "set-password": cmd_set_password,
     "create-token": cmd_create_token,
     "purge-screenshots": cmd_purge_screenshots,
+    "backup": cmd_backup,
+    "restore": cmd_restore,
     "serve": cmd_serve,
 }
 
