@@ -14,12 +14,14 @@ from .api import (
     auth,
     changes,
     clients,
+    exchange_rates,
     intervals,
     projects,
     screenshots,
     tasks,
     totals,
     users,
+    workspace,
 )
 from .api.deps import AppState
 from .db.session import Database, make_engine
@@ -50,6 +52,7 @@ def create_app(settings: Settings, *, clock=None) -> FastAPI:
     errors.install(app)
     for module in (
         auth, users, clients, projects, tasks, intervals, changes, totals, activity, screenshots,
+        workspace, exchange_rates,
         audit,
     ):  # fmt: skip
         app.include_router(module.router, prefix=API_PREFIX)
