@@ -14,6 +14,7 @@ from .api import (
     auth,
     changes,
     clients,
+    documents,
     exchange_rates,
     intervals,
     invoices,
@@ -27,8 +28,10 @@ from .api import (
 )
 from .api.deps import AppState
 from .db.session import Database, make_engine
-from .middleware import BodyLimitMiddleware
+from .middleware import BodyLimitMiddleware, SecurityHeadersMiddleware
+from .ratelimit import Limiter, RateLimitMiddleware
 from .security import Passwords
+from .services.mail import Mailer
 from .settings import Settings
 
 API_PREFIX = "/api/v1"
@@ -46,6 +49,7 @@ def create_app(settings: Settings, *, clock=None) -> FastAPI:
         settings=settings,
         db=Database(make_engine(settings)),
         passwords=Passwords(settings.password_hashing),
+        mailer=Mailer(settings.mail) if settings.mail.enabled else None,
     )
     if clock is not None:
         state.clock = clock
@@ -53,7 +57,7 @@ def create_app(settings: Settings, *, clock=None) -> FastAPI:
     errors.install(app)
     for module in (
         auth, users, clients, projects, tasks, intervals, changes, totals, activity, screenshots,
-        invoices, team_invoices,
+        invoices, team_invoices, documents,
         workspace, exchange_rates,
         audit,
     ):  # fmt: skip
@@ -63,9 +67,30 @@ def create_app(settings: Settings, *, clock=None) -> FastAPI:
     def healthz() -> dict:
         return {"ok": True}
 
+    # The last added runs first: headers on everything, then CORS, the rate limit, body limits.
     app.add_middleware(
         BodyLimitMiddleware,
         max_bytes=settings.max_body_bytes,
         path_limits={API_PREFIX + screenshots.UPLOAD_PATH: screenshots.MAX_UPLOAD_BYTES},
     )
+    app.add_middleware(RateLimitMiddleware, limiter=Limiter(settings.rate_limits))
+    if settings.cors_origins:
+        from fastapi.middleware.cors import CORSMiddleware
+
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.cors_origins),
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+            allow_headers=[
+                "Authorization",
+                "Content-Type",
+                "Content-Encoding",
+                "Idempotency-Key",
+                "If-Match",
+                "Tracker-Writer",
+            ],
+            expose_headers=["Retry-After", "ETag", "Location"],
+            max_age=600,
+        )
+    app.add_middleware(SecurityHeadersMiddleware)
     return app

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from matrix_documents import DOCUMENT_MATRIX
 from matrix_invoices import INVOICE_GRANTS, INVOICE_MATRIX
 from srvutil import API, PASSWORD, iv, slot, tracked, upload_shot
 
@@ -337,6 +338,7 @@ MATRIX: dict[str, tuple[Callable, dict[str, tuple[Cell, Cell]]]] = {
     ),
 }
 MATRIX.update(INVOICE_MATRIX)  # uninvoiced time, invoices, payments, team invoices
+MATRIX.update(DOCUMENT_MATRIX)  # .html / .pdf / .xml, send, deliveries
 
 #: What the call answers without a valid token, where that is not 401 (public routes).
 PUBLIC: dict[str, Cell] = {"POST /auth/token": 201}  # a stale bearer header does not matter
