@@ -14,11 +14,14 @@ from .api import (
     auth,
     changes,
     clients,
+    documents,
     exchange_rates,
     intervals,
+    invoices,
     projects,
     screenshots,
     tasks,
+    team_invoices,
     totals,
     users,
     workspace,
@@ -28,6 +31,7 @@ from .db.session import Database, make_engine
 from .middleware import BodyLimitMiddleware, SecurityHeadersMiddleware
 from .ratelimit import Limiter, RateLimitMiddleware
 from .security import Passwords
+from .services.mail import Mailer
 from .settings import Settings
 
 API_PREFIX = "/api/v1"
@@ -45,6 +49,7 @@ def create_app(settings: Settings, *, clock=None) -> FastAPI:
         settings=settings,
         db=Database(make_engine(settings)),
         passwords=Passwords(settings.password_hashing),
+        mailer=Mailer(settings.mail) if settings.mail.enabled else None,
     )
     if clock is not None:
         state.clock = clock
@@ -52,6 +57,7 @@ def create_app(settings: Settings, *, clock=None) -> FastAPI:
     errors.install(app)
     for module in (
         auth, users, clients, projects, tasks, intervals, changes, totals, activity, screenshots,
+        invoices, team_invoices, documents,
         workspace, exchange_rates,
         audit,
     ):  # fmt: skip
