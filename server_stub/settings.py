@@ -110,12 +110,12 @@ class Settings:
     # Pool size per process; SQLite serialises writers itself (BEGIN IMMEDIATE).
     pool_size: int = 10
     echo_sql: bool = False
-    # Outgoing e-mail (contract §6); disabled without an SMTP URL.
-    mail: MailSettings = field(default_factory=MailSettings)
     # Per-token request limits (token buckets, per process); () turns them off.
     rate_limits: tuple[RateLimit, ...] = DEFAULT_RATE_LIMITS
     # Origins allowed cross-origin requests; none by default (CORS off).
     cors_origins: tuple[str, ...] = ()
+    # Outgoing e-mail (contract §6); disabled without an SMTP URL.
+    mail: MailSettings = field(default_factory=MailSettings)
 
     @classmethod
     def resolve(
