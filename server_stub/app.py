@@ -5,6 +5,9 @@ Nothing connects at import or in the factory: the engine opens connections on fi
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+
 from fastapi import FastAPI
 
 from . import __version__, errors
@@ -13,6 +16,7 @@ from .api import (
     auth,
     changes,
     clients,
+    collab,
     intervals,
     projects,
     screenshots,
@@ -24,13 +28,32 @@ from .api.deps import AppState
 from .db.session import Database, make_engine
 from .middleware import BodyLimitMiddleware
 from .security import Passwords
+from .services import notices
 from .settings import Settings
 
 API_PREFIX = "/api/v1"
 
 
-def create_app(settings: Settings, *, clock=None) -> FastAPI:
+@contextlib.asynccontextmanager
+async def _lifespan(app: FastAPI):
+    """With e-mail on, a background sender: chat digests when due, failed notices again."""
+    state: AppState = app.state.tracker
+    every = state.settings.notice_every_seconds
+    task = None
+    if state.mailer is not None and every > 0:
+        task = asyncio.create_task(notices.sender_loop(state, every))
+    try:
+        yield
+    finally:
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+
+def create_app(settings: Settings, *, clock=None, mailer=None) -> FastAPI:
     app = FastAPI(
+        lifespan=_lifespan,
         title="Tracker server",
         version=__version__,
         description="The companion server of Tracker: accounts, projects, tasks, intervals, "
@@ -44,10 +67,12 @@ def create_app(settings: Settings, *, clock=None) -> FastAPI:
     )
     if clock is not None:
         state.clock = clock
+    state.mailer = mailer
     app.state.tracker = state
     errors.install(app)
     for module in (
-        auth, users, clients, projects, tasks, intervals, changes, totals, activity, screenshots
+        auth, users, clients, projects, tasks, intervals, changes, totals, activity, screenshots,
+        collab,
     ):  # fmt: skip
         app.include_router(module.router, prefix=API_PREFIX)
 
@@ -59,5 +84,6 @@ def create_app(settings: Settings, *, clock=None) -> FastAPI:
         BodyLimitMiddleware,
         max_bytes=settings.max_body_bytes,
         path_limits={API_PREFIX + screenshots.UPLOAD_PATH: screenshots.MAX_UPLOAD_BYTES},
+        pattern_limits={API_PREFIX + collab.FILE_UPLOAD_PATH: collab.MAX_UPLOAD_BYTES},
     )
     return app
