@@ -203,6 +203,9 @@ class TaskPatch(BaseModel):
         | None
     ) = None
     status: TaskStatus | None = None
+    assignee_id: UUID | None = Field(
+        None, description="a member of the project (admins, managers); null unassigns"
+    )
 
 
 class TaskOut(BaseModel):
@@ -210,6 +213,7 @@ class TaskOut(BaseModel):
     project_id: str
     title: str
     status: TaskStatus
+    assignee_id: str | None = None
     revision: int
     created_at: datetime
     updated_at: datetime

@@ -258,3 +258,26 @@ def test_chat_queues_the_other_side_only(api, team):
     with api.state.db.read() as conn:
         waiting = conn.execute(select(chat_pending.c.user_id)).scalars().all()
     assert sorted(waiting) == sorted([team.viewer.id, team.viewer.id])
+
+
+# -- task assignment --------------------------------------------------------------------------
+
+
+def test_assigning_tasks(api, team):
+    tid = team.task["id"]
+    r = team.manager.patch(f"/tasks/{tid}", {"assignee_id": team.member.id})
+    assert r.status_code == 200 and r.json()["assignee_id"] == team.member.id, r.text
+    assert r.json()["revision"] == 2
+    r = team.member.patch(f"/tasks/{tid}", {"assignee_id": team.member.id})
+    assert r.status_code == 403 and r.json()["code"] == "forbidden"
+    r = team.member.patch(f"/tasks/{tid}", {"status": "done"})  # members still edit the rest
+    assert r.status_code == 200 and r.json()["assignee_id"] == team.member.id
+    for who in (team.other_member, team.viewer):  # not members of the task's project
+        r = team.admin.patch(f"/tasks/{tid}", {"assignee_id": who.id})
+        assert r.status_code == 422 and r.json()["code"] == "assignee_not_member", r.text
+    r = team.other_member.patch(f"/tasks/{tid}", {"assignee_id": team.other_member.id})
+    assert r.status_code == 404
+    r = team.manager.patch(f"/tasks/{tid}", {"assignee_id": None})
+    assert r.status_code == 200 and r.json()["assignee_id"] is None
+    changes = team.member.get("/changes").json()["items"]
+    assert [c["data"]["assignee_id"] for c in changes if c["id"] == tid] == [None]
