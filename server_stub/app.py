@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from . import __version__, errors
 from .api import (
     activity,
+    audit,
     auth,
     changes,
     clients,
@@ -73,6 +74,7 @@ def create_app(settings: Settings, *, clock=None, mailer=None) -> FastAPI:
     for module in (
         auth, users, clients, projects, tasks, intervals, changes, totals, activity, screenshots,
         collab,
+        audit,
     ):  # fmt: skip
         app.include_router(module.router, prefix=API_PREFIX)
 

@@ -45,6 +45,7 @@ class Action(StrEnum):
     CREATE_CLIENT = "create_client"
     CREATE_PROJECT = "create_project"
     TRACK_TIME = "track_time"
+    READ_AUDIT = "read_audit"
 
 
 _ROLE_ACTIONS: dict[Role, frozenset[Action]] = {

@@ -336,6 +336,21 @@ class UserPage(Page):
     items: list[UserOut]
 
 
+class AuditEventOut(BaseModel):
+    id: str
+    at: datetime
+    actor_id: str | None = Field(description="the user; null for the server's operator (CLI)")
+    action: str = Field(examples=["user.create", "auth.sign_in_failed", "invoice.finalize"])
+    entity: str
+    entity_id: str | None
+    before: dict | None = Field(description="what changed, before (never a secret)")
+    after: dict | None
+
+
+class AuditPage(Page):
+    items: list[AuditEventOut]
+
+
 class ClientPage(Page):
     items: list[ClientOut]
 

@@ -21,7 +21,7 @@ def create_user(body: UserIn, actor: CurrentActor, state: State) -> dict:
     authz.require(actor, authz.Action.CREATE_USER)
     return accounts.create_user(
         state.db, state.passwords, email=body.email, name=body.name, role=body.role,
-        password=body.password, now=state.now(),
+        password=body.password, now=state.now(), actor_id=actor.user_id,
     )  # fmt: skip
 
 

@@ -404,6 +404,26 @@ sent_summaries = Table(
     PrimaryKeyConstraint("project_id", "iso_week"),
 )
 
+# Who did what (contract §4b'): written by services/audit.py in the transaction of the action.
+# ``before``/``after`` are small JSON objects of the changed fields (never a secret; a large value
+# is stored as its SHA-256). ``actor_id`` is null for the server's operator (the CLI) and for a
+# failed sign-in with an unknown e-mail. No foreign keys: the trail outlives what it names.
+audit_events = Table(
+    "audit_events",
+    metadata,
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("at", BigInteger, nullable=False),
+    Column("actor_id", ID),
+    Column("action", String(64), nullable=False),
+    Column("entity", String(32), nullable=False),
+    Column("entity_id", String(64)),
+    Column("before", Text),
+    Column("after", Text),
+    Index("ix_audit_events_at", "at"),
+)
+
 # Tables a fresh database gets rows in, in an order safe for deletion (children first).
 ALL_TABLES_CHILD_FIRST = (
     sent_summaries,
@@ -414,6 +434,7 @@ ALL_TABLES_CHILD_FIRST = (
     share_links,
     project_files,
     messages,
+    audit_events,
     sign_in_failures,
     idempotency_records,
     screenshots,
@@ -434,6 +455,7 @@ __all__ = [
     "ROLES",
     "activity_slots",
     "api_tokens",
+    "audit_events",
     "chat_digests",
     "chat_pending",
     "clients",

@@ -24,6 +24,7 @@ from ..db.tables import project_files
 from ..errors import NotFound
 from ..ids import new_id
 from ..timefmt import utc_datetime
+from . import audit
 
 MAX_FILE_BYTES = 25 * 1024 * 1024
 NAMESPACE = "files"
@@ -186,6 +187,11 @@ def delete(db: Database, store: BlobStore, actor: Actor, file_id: str, *, now: i
         conn.execute(
             update(project_files).where(project_files.c.id == file_id).values(deleted_at=now)
         )
+        audit.record(
+            conn, actor_id=actor.user_id, action="file.delete", entity="file", entity_id=file_id,
+            before={"project_id": row.project_id, "name": row.name, "sha256": row.sha256,
+                    "uploaded_by": row.uploaded_by}, at=now,
+        )  # fmt: skip
         live = conn.execute(
             select(func.count())
             .select_from(project_files)

@@ -27,6 +27,7 @@ from ..errors import Invalid, NotFound
 from ..ids import new_id
 from ..security import Passwords
 from ..timefmt import utc_datetime
+from . import audit
 
 SECRET_BYTES = 16  # 128 bits
 
@@ -79,6 +80,12 @@ def create(
                 expires_at=expires_at, created_by=actor.user_id, created_at=now,
             )
         )  # fmt: skip
+        audit.record(
+            tx.conn, actor_id=actor.user_id, action="share_link.create", entity="share_link",
+            entity_id=lid, after={"project_id": project_id, "grants": flags,
+                                  "expires_at": expires_at, "protected": bool(pw_hash)},
+            at=now,
+        )  # fmt: skip
         row = tx.conn.execute(select(share_links).where(share_links.c.id == lid)).one()
     return link_out(row, link_url(public_url, secret))
 
@@ -107,6 +114,10 @@ def revoke(db: Database, actor: Actor, link_id: str, *, now: int) -> dict:
             conn.execute(
                 update(share_links).where(share_links.c.id == link_id).values(revoked_at=now)
             )
+            audit.record(
+                conn, actor_id=actor.user_id, action="share_link.revoke", entity="share_link",
+                entity_id=link_id, before={"project_id": row.project_id}, at=now,
+            )  # fmt: skip
         row = conn.execute(select(share_links).where(share_links.c.id == link_id)).one()
     return link_out(row)
 

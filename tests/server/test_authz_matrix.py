@@ -141,6 +141,10 @@ MATRIX: dict[str, tuple[Callable, dict[str, tuple[Cell, Cell]]]] = {
         ),
         {"admin": (201, 201), "manager": (403, 403), "member": (403, 403), "viewer": (403, 403)},
     ),
+    "GET /audit": (
+        lambda u, t, w: u.get("/audit"),
+        {"admin": (200, 200), "manager": (403, 403), "member": (403, 403), "viewer": (403, 403)},
+    ),
     "GET /clients": (
         lambda u, t, w: u.get("/clients"),
         {"admin": (200, 200), "manager": (200, 200), "member": (403, 403), "viewer": (403, 403)},

@@ -12,7 +12,7 @@ from urllib.parse import unquote
 from sqlalchemy import func, select
 
 from server_stub.authz import Actor, Role
-from server_stub.db.tables import chat_pending, project_files, share_links
+from server_stub.db.tables import audit_events, chat_pending, project_files, share_links
 from server_stub.services import messages
 from server_stub.services import share_links as links
 from server_stub.services.files import MAX_FILE_BYTES, clean_name, content_disposition, sniff
@@ -27,6 +27,16 @@ def _upload(user, project_id, name, data, declared="application/octet-stream"):
 def _count(api, table, *where) -> int:
     with api.state.db.read() as conn:
         return conn.execute(select(func.count()).select_from(table).where(*where)).scalar_one()
+
+
+def _audit(api, action) -> list[tuple[str, str]]:
+    with api.state.db.read() as conn:
+        rows = conn.execute(
+            select(audit_events.c.actor_id, audit_events.c.entity_id)
+            .where(audit_events.c.action == action)
+            .order_by(audit_events.c.id)
+        ).all()
+    return [tuple(r) for r in rows]
 
 
 # -- chat -------------------------------------------------------------------------------------
@@ -162,6 +172,7 @@ def test_same_bytes_stored_once_and_removed_with_the_last_file(api, team, tmp_pa
     assert team.member.get(f"/files/{a['id']}").status_code == 404
     assert team.viewer.delete(f"/files/{b['id']}").status_code == 204  # the uploader may
     assert not blob.exists()
+    assert _audit(api, "file.delete") == [(team.member.id, a["id"]), (team.viewer.id, b["id"])]
     assert team.member.get(f"/projects/{pid}/files").json()["items"] == []
 
 
@@ -218,6 +229,8 @@ def test_share_link_expiry_and_revocation(api, team, server_clock):
     assert team.manager.delete(f"/share-links/{link['id']}").status_code == 204  # again: same
     listed = {x["id"]: x for x in team.manager.get(f"/projects/{pid}/share-links").json()["items"]}
     assert listed[link["id"]]["revoked_at"] and listed[link["id"]]["access_count"] == 0
+    assert _audit(api, "share_link.revoke") == [(team.manager.id, link["id"])]
+    assert (team.admin.id, link["id"]) in _audit(api, "share_link.create")
 
 
 def test_share_link_password(api, team):
