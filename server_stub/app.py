@@ -30,6 +30,7 @@ from .db.session import Database, make_engine
 from .middleware import BodyLimitMiddleware
 from .security import Passwords
 from .services import notices
+from .services.mail import Mailer
 from .settings import Settings
 
 API_PREFIX = "/api/v1"
@@ -52,7 +53,7 @@ async def _lifespan(app: FastAPI):
                 await task
 
 
-def create_app(settings: Settings, *, clock=None, mailer=None) -> FastAPI:
+def create_app(settings: Settings, *, clock=None) -> FastAPI:
     app = FastAPI(
         lifespan=_lifespan,
         title="Tracker server",
@@ -68,7 +69,9 @@ def create_app(settings: Settings, *, clock=None, mailer=None) -> FastAPI:
     )
     if clock is not None:
         state.clock = clock
-    state.mailer = mailer
+    if settings.mail.enabled:
+        state.mailer = Mailer(settings.mail)
+    state.public_url = settings.mail.public_url
     app.state.tracker = state
     errors.install(app)
     for module in (

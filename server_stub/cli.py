@@ -75,7 +75,30 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--log-level", default="info", choices=("critical", "error", "warning", "info", "debug")
     )
+    _mail_options(p)
     return parser
+
+
+def _mail_options(p: argparse.ArgumentParser) -> None:
+    """For every command that sends mail (contract §6)."""
+    p.add_argument(
+        "--smtp-url",
+        help="where e-mail goes (env TRACKER_SMTP_URL): smtp://host:port, "
+        "smtp+starttls://user:pass@host:587 or smtps://user:pass@host:465; none: e-mail is off",
+    )
+    p.add_argument("--mail-from", help="the sender, Name <user@host> (env TRACKER_MAIL_FROM)")
+    p.add_argument(
+        "--public-url", help="this server's address for links in e-mails (env TRACKER_PUBLIC_URL)"
+    )
+
+
+def _mail_settings(args: argparse.Namespace):
+    from .services.mail import MailConfigError, MailSettings
+
+    try:
+        return MailSettings.resolve(args.smtp_url, args.mail_from, args.public_url)
+    except MailConfigError as exc:
+        raise CliError(str(exc)) from None
 
 
 def _password(args: argparse.Namespace) -> str:
@@ -222,6 +245,7 @@ def cmd_purge_screenshots(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    mail = _mail_settings(args)
     settings, db = _open(args)
     db.dispose()
     if args.workers < 1:
@@ -231,6 +255,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
     # Workers are separate processes: they rebuild the settings from the environment.
     os.environ["TRACKER_DATABASE_URL"] = settings.database_url
     os.environ["TRACKER_SERVER_DATA_DIR"] = str(settings.data_dir)
+    for name, value in (
+        ("TRACKER_SMTP_URL", mail.smtp_url),
+        ("TRACKER_MAIL_FROM", mail.mail_from),
+        ("TRACKER_PUBLIC_URL", mail.public_url),
+    ):
+        if value:
+            os.environ[name] = value
+    print(f"tracker-server: {mail.describe()}", file=sys.stderr)
     uvicorn.run(
         "server_stub.asgi:app",
         host=args.host,

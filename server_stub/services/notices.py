@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import html
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -28,6 +28,7 @@ from ..db.session import Database
 from ..db.tables import chat_digests, chat_pending, messages, notices, projects, users
 from ..ids import new_id
 from ..timefmt import utc_datetime
+from .mail import MailError
 
 log = logging.getLogger("server_stub.notices")
 
@@ -40,7 +41,7 @@ EXCERPT_CHARS = 500
 class Mailer(Protocol):
     """What sends one e-mail (``server_stub.services.mail.Mailer``); raises on refusal."""
 
-    def send(self, to: list[str], subject: str, text: str, html: str) -> str: ...
+    def send(self, to: Sequence[str], subject: str, text: str, html: str | None = None) -> str: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,8 +238,8 @@ def deliver(
         for row in rows:
             try:
                 message_id, status, error = _send(mailer, row), "sent", None
-            except Exception as exc:  # the mailer's error (MailError) or a broken connection
-                message_id, status, error = None, "failed", str(exc)[:2000] or type(exc).__name__
+            except MailError as exc:
+                message_id, status, error = None, "failed", exc.answer[:2000]
                 log.warning("e-mail %s to %s failed: %s", row.kind, row.to_email, error)
             with db.small_write() as conn:
                 conn.execute(
