@@ -338,17 +338,6 @@ share_links = Table(
     Index("ix_share_links_project_id", "project_id"),
 )
 
-# One-time sign-in links for the web pages (the tray's "Open the web dashboard").
-web_links = Table(
-    "web_links",
-    metadata,
-    Column("secret_hash", String(64), primary_key=True),
-    Column("user_id", ID, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
-    Column("created_at", BigInteger, nullable=False),
-    Column("expires_at", BigInteger, nullable=False),
-    Column("used_at", BigInteger),
-)
-
 # The e-mail outbox: every notice is rendered once into a row, then sent; ``key`` makes each
 # notice happen once (a failed send is retried from the same row, never sent twice).
 notices = Table(
@@ -591,7 +580,6 @@ ALL_TABLES_CHILD_FIRST = (
     chat_digests,
     chat_pending,
     notices,
-    web_links,
     share_links,
     project_files,
     messages,
@@ -642,6 +630,5 @@ __all__ = [
     "sign_in_failures",
     "tasks",
     "users",
-    "web_links",
     "workspace",
 ]

@@ -1,4 +1,4 @@
-"""collaboration: project chat, files, share links, web sign-in links, the e-mail outbox
+"""collaboration: project chat, files, share links, task assignees, the e-mail outbox
 
 Revision ID: 0008
 Revises: 0006
@@ -83,17 +83,6 @@ def upgrade() -> None:
     op.create_index("ix_share_links_project_id", "share_links", ["project_id"])
 
     op.create_table(
-        "web_links",
-        sa.Column("secret_hash", sa.String(length=64), nullable=False),
-        sa.Column("user_id", ID, nullable=False),
-        sa.Column("created_at", sa.BigInteger(), nullable=False),
-        sa.Column("expires_at", sa.BigInteger(), nullable=False),
-        sa.Column("used_at", sa.BigInteger(), nullable=True),
-        _fk("web_links", "user_id", "users", "CASCADE"),
-        sa.PrimaryKeyConstraint("secret_hash", name=op.f("pk_web_links")),
-    )
-
-    op.create_table(
         "notices",
         sa.Column("id", ID, nullable=False),
         sa.Column("key", sa.String(length=200), nullable=False),
@@ -153,7 +142,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     for table in (
-        "sent_summaries", "chat_digests", "chat_pending", "notices", "web_links", "share_links",
+        "sent_summaries", "chat_digests", "chat_pending", "notices", "share_links",
         "project_files", "messages",
     ):  # fmt: skip
         op.drop_table(table)
