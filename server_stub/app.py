@@ -18,12 +18,14 @@ from .api import (
     changes,
     clients,
     collab,
+    exchange_rates,
     intervals,
     projects,
     screenshots,
     tasks,
     totals,
     users,
+    workspace,
 )
 from .api.deps import AppState
 from .db.session import Database, make_engine
@@ -77,6 +79,7 @@ def create_app(settings: Settings, *, clock=None) -> FastAPI:
     for module in (
         auth, users, clients, projects, tasks, intervals, changes, totals, activity, screenshots,
         collab,
+        workspace, exchange_rates,
         audit,
     ):  # fmt: skip
         app.include_router(module.router, prefix=API_PREFIX)

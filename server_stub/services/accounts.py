@@ -11,6 +11,7 @@ from ..db.session import Database
 from ..db.tables import api_tokens, sign_in_failures, users
 from ..errors import ApiError
 from ..ids import new_id
+from ..money import from_minor
 from ..security import Passwords, new_token
 from ..timefmt import utc_datetime
 from . import audit
@@ -28,7 +29,17 @@ def user_out(row: Row) -> dict:
         "name": row.name,
         "role": row.role,
         "created_at": utc_datetime(row.created_at),
+        # Shown only to the user and to admins (the callers of this function).
+        "default_bill_rate": _money(row.default_bill_rate_minor, row.default_bill_currency),
+        "default_pay_rate": _money(row.default_pay_rate_minor, row.pay_currency),
+        "archived": row.archived_at is not None,
     }
+
+
+def _money(minor: int | None, currency: str | None) -> dict | None:
+    if minor is None or currency is None:
+        return None
+    return {"amount": from_minor(minor, currency), "currency": currency}
 
 
 def create_user(
