@@ -69,7 +69,10 @@ def public_url(state: Any, request: Any = None) -> str:
 
 
 def landing(base: str, role: str, project_id: str | None = None) -> str:
-    """The page a person opens from a notice: viewers their portal page, the team theirs."""
+    """The page a person opens from a notice: viewers their portal page, the team theirs; a
+    contact without an account the sign-in page."""
+    if role == "contact":
+        return f"{base}/login"
     if role == "viewer":
         return f"{base}/portal/projects/{project_id}" if project_id else f"{base}/portal"
     return f"{base}/dashboard" if role in ("admin", "manager") else f"{base}/me"
