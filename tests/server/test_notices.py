@@ -7,42 +7,31 @@ failed sends recorded with the SMTP answer and retried once, never sent twice.
 from __future__ import annotations
 
 import dataclasses
-import warnings
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, select
-from srvutil import reset_database, tracked
+from srvutil import tracked
 
-from server_stub.app import create_app
 from server_stub.cli import main
 from server_stub.db.tables import notices, sent_summaries
 from server_stub.services import notices as notices_service
 from server_stub.services.mail import MailSettings
 
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore")
-    from starlette.testclient import TestClient
-
 PUBLIC = "https://tracker.example.com"
 
 
 @pytest.fixture
-def api(settings, server_clock, smtp_server) -> Iterator:
-    """The conftest ``api``, with e-mail on through the loopback SMTP server (no background
-    sender: the tests run it themselves)."""
-    from conftest import Api
-
-    mail = MailSettings(smtp_url=smtp_server.url, mail_from="Tracker <t@example.com>",
+def mail_settings(smtp_server) -> MailSettings:
+    """E-mail on, through the loopback SMTP server."""
+    return MailSettings(smtp_url=smtp_server.url, mail_from="Tracker <t@example.com>",
                         public_url=PUBLIC)  # fmt: skip
-    app = create_app(
-        dataclasses.replace(settings, mail=mail, notice_every_seconds=0), clock=server_clock
-    )
-    reset_database(app.state.tracker.db.engine)
-    with TestClient(app) as client:
-        yield Api(app, client, settings.database_url)
-    app.state.tracker.db.dispose()
+
+
+@pytest.fixture
+def settings(settings):
+    """No background sender: the tests run it themselves."""
+    return dataclasses.replace(settings, notice_every_seconds=0)
 
 
 def _parts(msg) -> tuple[str, str]:
