@@ -109,6 +109,8 @@ class Settings:
     sign_in_block_seconds: int = 15 * 60
     # Pool size per process; SQLite serialises writers itself (BEGIN IMMEDIATE).
     pool_size: int = 10
+    # With e-mail on: how often the background sender collects chat digests and retries.
+    notice_every_seconds: int = 60
     echo_sql: bool = False
     # Per-token request limits (token buckets, per process); () turns them off.
     rate_limits: tuple[RateLimit, ...] = DEFAULT_RATE_LIMITS

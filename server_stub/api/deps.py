@@ -28,6 +28,7 @@ class AppState:
     passwords: Passwords
     clock: Any = time.time  # returns epoch seconds; tests inject their own
     mailer: Mailer | None = None  # None: e-mail is off
+    public_url: str | None = None  # where links in e-mails point (--public-url)
 
     def now(self) -> int:
         return int(self.clock())
