@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from . import __version__, errors
+from . import __version__, errors, web
 from .api import (
     activity,
     auth,
@@ -50,6 +50,8 @@ def create_app(settings: Settings, *, clock=None) -> FastAPI:
         auth, users, clients, projects, tasks, intervals, changes, totals, activity, screenshots
     ):  # fmt: skip
         app.include_router(module.router, prefix=API_PREFIX)
+
+    web.install(app)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict:

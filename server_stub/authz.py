@@ -36,15 +36,23 @@ class Action(StrEnum):
     CREATE_CLIENT = "create_client"
     CREATE_PROJECT = "create_project"
     TRACK_TIME = "track_time"
+    SEE_DASHBOARD = "see_dashboard"  # the web dashboard: everyone's time, members, clients
+    SEE_PORTAL = "see_portal"  # the client portal: the projects granted to a viewer
 
 
 _ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
-    Role.ADMIN: frozenset(Action),
+    Role.ADMIN: frozenset(Action) - {Action.SEE_PORTAL},
     Role.MANAGER: frozenset(
-        {Action.LIST_CLIENTS, Action.CREATE_CLIENT, Action.CREATE_PROJECT, Action.TRACK_TIME}
+        {
+            Action.LIST_CLIENTS,
+            Action.CREATE_CLIENT,
+            Action.CREATE_PROJECT,
+            Action.TRACK_TIME,
+            Action.SEE_DASHBOARD,
+        }
     ),
     Role.MEMBER: frozenset({Action.TRACK_TIME}),
-    Role.VIEWER: frozenset(),
+    Role.VIEWER: frozenset({Action.SEE_PORTAL}),
 }
 
 GRANTS = (
@@ -165,6 +173,20 @@ def project(
     if not access.has(need):
         raise Forbidden(f"you may not {need.value.replace('_', ' ')} on this project")
     return access
+
+
+def landing(actor: Actor) -> str:
+    """Where a signed-in browser lands: the dashboard, the portal, or the member's own week."""
+    if may(actor, Action.SEE_DASHBOARD):
+        return "/dashboard"
+    if may(actor, Action.SEE_PORTAL):
+        return "/portal"
+    return "/me"
+
+
+def portal_projects(actor: Actor) -> ColumnElement[bool]:
+    """A WHERE clause on ``projects``: the projects the caller views in the portal."""
+    return projects.c.id.in_(_viewer_projects(actor, None))
 
 
 def visible_projects(actor: Actor) -> ColumnElement[bool]:

@@ -49,6 +49,11 @@ class Settings:
     sign_in_max_failures: int = 10
     sign_in_window_seconds: int = 15 * 60
     sign_in_block_seconds: int = 15 * 60
+    # Web pages (server-spec §6.15): browser sessions end after this long idle or in all.
+    session_idle_seconds: int = 12 * 3600
+    session_max_seconds: int = 30 * 24 * 3600
+    # The address users reach the server at (links in e-mails; ``https://`` makes cookies Secure).
+    public_url: str | None = None
     # Pool size per process; SQLite serialises writers itself (BEGIN IMMEDIATE).
     pool_size: int = 10
     echo_sql: bool = False
@@ -60,7 +65,9 @@ class Settings:
         """Settings from explicit values, then the environment, then the defaults."""
         ddir = Path(data_dir) if data_dir else default_data_dir()
         url = database_url or os.environ.get("TRACKER_DATABASE_URL") or sqlite_url(ddir)
-        return cls(database_url=url, data_dir=ddir)
+        return cls(
+            database_url=url, data_dir=ddir, public_url=os.environ.get("TRACKER_PUBLIC_URL") or None
+        )
 
     @property
     def is_sqlite(self) -> bool:
