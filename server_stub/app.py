@@ -10,15 +10,18 @@ from fastapi import FastAPI
 from . import __version__, errors, web
 from .api import (
     activity,
+    audit,
     auth,
     changes,
     clients,
+    exchange_rates,
     intervals,
     projects,
     screenshots,
     tasks,
     totals,
     users,
+    workspace,
 )
 from .api.deps import AppState
 from .db.session import Database, make_engine
@@ -47,7 +50,9 @@ def create_app(settings: Settings, *, clock=None) -> FastAPI:
     app.state.tracker = state
     errors.install(app)
     for module in (
-        auth, users, clients, projects, tasks, intervals, changes, totals, activity, screenshots
+        auth, users, clients, projects, tasks, intervals, changes, totals, activity, screenshots,
+        workspace, exchange_rates,
+        audit,
     ):  # fmt: skip
         app.include_router(module.router, prefix=API_PREFIX)
 

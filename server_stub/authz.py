@@ -38,6 +38,13 @@ class Action(StrEnum):
     TRACK_TIME = "track_time"
     SEE_DASHBOARD = "see_dashboard"  # the web dashboard: everyone's time, members, clients
     SEE_PORTAL = "see_portal"  # the client portal: the projects granted to a viewer
+    SEE_WORKSPACE = "see_workspace"  # the seller's details and invoice settings
+    EDIT_WORKSPACE = "edit_workspace"
+    EDIT_CLIENT = "edit_client"  # and its contacts
+    EDIT_USER = "edit_user"  # name, role, default rates, archiving
+    SET_PAY_RATE = "set_pay_rate"
+    MANAGE_EXCHANGE_RATES = "manage_exchange_rates"
+    READ_AUDIT = "read_audit"
 
 
 _ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
@@ -49,6 +56,8 @@ _ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             Action.CREATE_PROJECT,
             Action.TRACK_TIME,
             Action.SEE_DASHBOARD,
+            Action.SEE_WORKSPACE,
+            Action.EDIT_CLIENT,
         }
     ),
     Role.MEMBER: frozenset({Action.TRACK_TIME}),
@@ -299,6 +308,21 @@ def may_see_bill_rates(actor: Actor, access: ProjectAccess | None = None) -> boo
     if actor.role == Role.VIEWER:
         return bool(access and access.grants.get("show_amounts"))
     return True  # members see their own rates (workspace setting; on by default)
+
+
+def may_see_amounts(conn: Connection, actor: Actor, project_id: str | None = None) -> bool:
+    """Money in totals (bill amounts only, never pay): admins, managers and members (their own
+    time); viewers only with ``show_amounts`` on the project asked for, or on every project
+    they view when no project is named."""
+    if actor.role != Role.VIEWER:
+        return True
+    q = select(project_members.c.grants).where(
+        project_members.c.user_id == actor.user_id, project_members.c.kind == "viewer"
+    )
+    if project_id is not None:
+        q = q.where(project_members.c.project_id == project_id)
+    rows = conn.execute(q).all()
+    return bool(rows) and all(parse_grants(r.grants)["show_amounts"] for r in rows)
 
 
 def activity_scope(actor: Actor) -> ColumnElement[bool]:

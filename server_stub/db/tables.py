@@ -54,7 +54,30 @@ workspace = Table(
     Column("week_start", Integer, nullable=False, server_default=text("1")),
     Column("rounding", String(16), nullable=False, server_default="half_up"),
     Column("lock_before", BigInteger),  # epoch seconds; intervals starting before are locked
-)
+    # The seller on invoices (contract §4b), and how invoices are numbered and rounded.
+    Column("legal_name", String(300)),
+    Column("address", Text),
+    Column("postcode", String(32)),
+    Column("city", String(200)),
+    Column("country", String(2)),  # ISO 3166-1 alpha-2
+    Column("tax_id", String(64)),
+    Column("email", String(320)),
+    Column("iban", String(34)),
+    Column("bic", String(11)),
+    Column("invoice_number_format", String(100), nullable=False,
+           server_default="INV-{YYYY}-{seq:4}"),
+    Column("credit_note_number_format", String(100), nullable=False,
+           server_default="CN-{YYYY}-{seq:4}"),
+    Column("team_invoice_number_format", String(100), nullable=False,
+           server_default="PAY-{YYYY}-{seq:4}"),
+    Column("number_reset", String(8), nullable=False, server_default="never"),
+    Column("void_issues_credit_note", Boolean, nullable=False, server_default=true()),
+    Column("default_tax_ppm", Integer, nullable=False, server_default=text("0")),
+    Column("payment_terms_days", Integer, nullable=False, server_default=text("14")),
+    Column("locale", String(35), nullable=False, server_default="en_US"),  # Babel locale id
+    CheckConstraint("rounding IN ('half_up', 'half_even')", name="rounding"),
+    CheckConstraint("number_reset IN ('never', 'yearly')", name="number_reset"),
+)  # fmt: skip
 
 users = Table(
     "users",
@@ -96,6 +119,9 @@ clients = Table(
     Column("legal_name", String(300)),
     Column("tax_id", String(64)),
     Column("address", Text),
+    Column("postcode", String(32)),
+    Column("city", String(200)),
+    Column("country", String(2)),  # ISO 3166-1 alpha-2; an e-invoice needs it
     Column("currency", String(3), nullable=False),
     Column("contact_email", String(320)),
     Column("bill_rate_minor", BigInteger),
@@ -117,6 +143,8 @@ projects = Table(
     Column("screenshot_blur", Boolean, nullable=False, server_default=false()),
     Column("archived", Boolean, nullable=False, server_default=false()),
     Column("billable", Boolean, nullable=False, server_default=true()),
+    Column("budget_seconds", BigInteger),  # optional budget: time and/or money
+    Column("budget_minor", BigInteger),  # in the project's currency
     Column("revision", Integer, nullable=False, server_default=text("1")),
     Column("seq", BigInteger, nullable=False),
     Column("created_at", BigInteger, nullable=False),
@@ -186,6 +214,7 @@ intervals = Table(
     Column("pay_currency", String(3)),
     Column("estimated_amount_minor", BigInteger),
     Column("invoiced_amount_minor", BigInteger),
+    Column("invoiced_currency", String(3)),  # the invoice's currency (set at finalize)
     Column("locked_by_invoice_id", ID),
     Column("locked_by_team_invoice_id", ID),
     Column("created_at", BigInteger, nullable=False),
@@ -305,9 +334,94 @@ web_sessions = Table(
     Index("ix_web_sessions_expires_at", "expires_at"),
 )
 
+contacts = Table(
+    "contacts",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("client_id", ID, ForeignKey("clients.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("email", String(320), nullable=False),
+    Column("billing", Boolean, nullable=False, server_default=false()),  # receives invoices
+    Column("created_at", BigInteger, nullable=False),
+    Index("ix_contacts_client_id", "client_id"),
+)
+
+project_contacts = Table(
+    "project_contacts",
+    metadata,
+    Column("project_id", ID, ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
+    Column("contact_id", ID, ForeignKey("contacts.id", ondelete="CASCADE"), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    PrimaryKeyConstraint("project_id", "contact_id"),
+    Index("ix_project_contacts_contact_id", "contact_id"),
+)
+
+# Every rate a holder had, with the period it held (server-spec §6.3). ``holder_id`` is the
+# project, client or user id, or "<project id>/<user id>" for a member on a project. A NULL
+# amount is a period without a rate. Periods of one holder and kind never overlap: a change
+# ends the current period where the new one starts; a period wholly replaced by a back-dated
+# change is kept, emptied (``effective_to = effective_from``), for the record.
+RATE_HOLDERS = ("project_member", "project", "client", "user")
+rate_history = Table(
+    "rate_history",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("holder", String(16), nullable=False),
+    Column("holder_id", String(80), nullable=False),
+    Column("kind", String(4), nullable=False),
+    Column("amount_minor", BigInteger),  # per hour; NULL: no rate in this period
+    Column("currency", String(3)),
+    Column("effective_from", BigInteger, nullable=False),  # epoch seconds; 0 = always
+    Column("effective_to", BigInteger),  # exclusive; NULL = open
+    Column("changed_by", ID),
+    Column("changed_at", BigInteger, nullable=False),
+    CheckConstraint("holder IN ('project_member', 'project', 'client', 'user')", name="holder"),
+    CheckConstraint("kind IN ('bill', 'pay')", name="kind"),
+    CheckConstraint("effective_to IS NULL OR effective_to >= effective_from", name="period"),
+    Index("ix_rate_history_holder", "holder", "holder_id", "kind", "effective_from"),
+)
+
+# Exchange rates as set by an admin; every row is kept (history), the newest per pair is current.
+exchange_rates = Table(
+    "exchange_rates",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("from_currency", String(3), nullable=False),
+    Column("to_currency", String(3), nullable=False),
+    Column("rate", String(40), nullable=False),  # an exact decimal string
+    Column("set_at", BigInteger, nullable=False),
+    Column("set_by", ID),
+    Index("ix_exchange_rates_pair", "from_currency", "to_currency", "set_at"),
+)
+
+# Who did what (contract §4b'): written by services/audit.py in the transaction of the action.
+# ``before``/``after`` are small JSON objects of the changed fields (never a secret; a large value
+# is stored as its SHA-256). ``actor_id`` is null for the server's operator (the CLI) and for a
+# failed sign-in with an unknown e-mail. No foreign keys: the trail outlives what it names.
+audit_events = Table(
+    "audit_events",
+    metadata,
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("at", BigInteger, nullable=False),
+    Column("actor_id", ID),
+    Column("action", String(64), nullable=False),
+    Column("entity", String(32), nullable=False),
+    Column("entity_id", String(64)),
+    Column("before", Text),
+    Column("after", Text),
+    Index("ix_audit_events_at", "at"),
+)
+
 # Tables a fresh database gets rows in, in an order safe for deletion (children first).
 ALL_TABLES_CHILD_FIRST = (
     web_sessions,
+    exchange_rates,
+    rate_history,
+    project_contacts,
+    contacts,
+    audit_events,
     sign_in_failures,
     idempotency_records,
     screenshots,
@@ -325,16 +439,22 @@ ALL_TABLES_CHILD_FIRST = (
 
 __all__ = [
     "ALL_TABLES_CHILD_FIRST",
+    "RATE_HOLDERS",
     "ROLES",
     "activity_slots",
     "api_tokens",
+    "audit_events",
     "clients",
+    "contacts",
     "counters",
+    "exchange_rates",
     "idempotency_records",
     "intervals",
     "metadata",
+    "project_contacts",
     "project_members",
     "projects",
+    "rate_history",
     "screenshots",
     "sign_in_failures",
     "tasks",

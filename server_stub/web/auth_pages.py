@@ -8,7 +8,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 
 from .. import authz
-from ..services import accounts, web_sessions
+from ..services import accounts, audit, web_sessions
 from . import csrf
 from .deps import (
     SESSION_COOKIE,
@@ -48,6 +48,16 @@ def _login_page(request: Request, state, *, status: int = 200, message: str = ""
     return response
 
 
+def _start_session(state, conn, user, now: int) -> tuple[str, str]:
+    """A browser session for a good sign-in, audited like a token's (never the cookie)."""
+    made = web_sessions.create(state.db, now=now, life=lifetime(state), user_id=user.id, conn=conn)
+    audit.record(
+        conn, actor_id=user.id, action="auth.web_sign_in", entity="web_session",
+        entity_id=made[1], after={"user_id": user.id}, at=now,
+    )  # fmt: skip
+    return made
+
+
 @router.get("/")
 def home(session: MaybeSession):
     if session is None or session.actor is None:
@@ -81,9 +91,7 @@ def login(
             state.db, state.passwords, email=email, password=password, now=now,
             client=request.client.host if request.client else "",
             throttle=accounts.Throttle.of(state.settings),
-            then=lambda conn, user: (
-                user, web_sessions.create(state.db, now=now, life=life, user_id=user.id, conn=conn)
-            ),
+            then=lambda conn, user: (user, _start_session(state, conn, user, now)),
         )  # fmt: skip
     except accounts.TooManyAttempts as exc:
         page = _login_page(request, state, status=429, message=exc.advice.capitalize() + ".",

@@ -143,7 +143,13 @@ def test_sessions_expire_idle_and_absolute_and_end_with_the_password(api, team, 
     assert b.get("/me").status_code == 303
     web_login(b, team.member.email)
     assert b.get("/me").status_code == 200
-    set_password(api.state.db, api.state.passwords, email=team.member.email, password="new one!")
+    set_password(
+        api.state.db,
+        api.state.passwords,
+        email=team.member.email,
+        password="new one!",
+        now=api.state.now(),
+    )
     assert b.get("/me").status_code == 303
     assert web_login(b, team.member.email).status_code == 401
     assert web_login(b, team.member.email, password="new one!").status_code == 303
@@ -200,7 +206,7 @@ def test_a_viewers_pages_never_show_what_they_are_not_granted(api, team):
     hidden = api.project(team.manager, "Hidden Harbour")
     api.member(team.manager, hidden["id"], team.member)
     hidden_task = api.task(team.manager, hidden["id"], "Secret work")
-    api.member(team.manager, team.project["id"], team.member,
+    api.member(team.admin, team.project["id"], team.member,
                pay_rate={"amount": "77.70", "currency": "EUR"},
                bill_rate={"amount": "123.40", "currency": "EUR"})  # fmt: skip
     tracked(team.member, team.task["id"], "2026-11-24T09:00:00Z", "2026-11-24T10:30:00Z")

@@ -137,7 +137,7 @@ def _seed(site_url: str, app, clock_now: int) -> Site:
         assert r.status_code == 201, r.text
         people[key] = Person(u["id"], email, name, role, r.json()["token"])
     site = Site(site_url, app, people, {}, {})
-    with site.api("manager") as m:
+    with site.api("admin") as m:
         c = m.post(
             "/clients",
             json={
