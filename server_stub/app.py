@@ -5,6 +5,9 @@ Nothing connects at import or in the factory: the engine opens connections on fi
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+
 from fastapi import FastAPI
 
 from . import __version__, errors, web
@@ -14,6 +17,7 @@ from .api import (
     auth,
     changes,
     clients,
+    collab,
     exchange_rates,
     intervals,
     projects,
@@ -27,13 +31,33 @@ from .api.deps import AppState
 from .db.session import Database, make_engine
 from .middleware import BodyLimitMiddleware
 from .security import Passwords
+from .services import notices
+from .services.mail import Mailer
 from .settings import Settings
 
 API_PREFIX = "/api/v1"
 
 
+@contextlib.asynccontextmanager
+async def _lifespan(app: FastAPI):
+    """With e-mail on, a background sender: chat digests when due, failed notices again."""
+    state: AppState = app.state.tracker
+    every = state.settings.notice_every_seconds
+    task = None
+    if state.mailer is not None and every > 0:
+        task = asyncio.create_task(notices.sender_loop(state, every))
+    try:
+        yield
+    finally:
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+
 def create_app(settings: Settings, *, clock=None) -> FastAPI:
     app = FastAPI(
+        lifespan=_lifespan,
         title="Tracker server",
         version=__version__,
         description="The companion server of Tracker: accounts, projects, tasks, intervals, "
@@ -47,10 +71,14 @@ def create_app(settings: Settings, *, clock=None) -> FastAPI:
     )
     if clock is not None:
         state.clock = clock
+    if settings.mail.enabled:
+        state.mailer = Mailer(settings.mail)
+    state.public_url = settings.mail.public_url
     app.state.tracker = state
     errors.install(app)
     for module in (
         auth, users, clients, projects, tasks, intervals, changes, totals, activity, screenshots,
+        collab,
         workspace, exchange_rates,
         audit,
     ):  # fmt: skip
@@ -66,5 +94,6 @@ def create_app(settings: Settings, *, clock=None) -> FastAPI:
         BodyLimitMiddleware,
         max_bytes=settings.max_body_bytes,
         path_limits={API_PREFIX + screenshots.UPLOAD_PATH: screenshots.MAX_UPLOAD_BYTES},
+        pattern_limits={API_PREFIX + collab.FILE_UPLOAD_PATH: collab.MAX_UPLOAD_BYTES},
     )
     return app

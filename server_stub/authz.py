@@ -18,8 +18,17 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, and_, false, or_, select, true
 
-from .db.tables import activity_slots, intervals, project_members, projects, screenshots, tasks
-from .errors import Forbidden, NotFound
+from .db.tables import (
+    activity_slots,
+    intervals,
+    messages,
+    project_files,
+    project_members,
+    projects,
+    screenshots,
+    tasks,
+)
+from .errors import ApiError, Forbidden, NotFound
 
 
 class Role(StrEnum):
@@ -450,6 +459,69 @@ def screenshot(
     if action is ShotAction.RELINK and not may_upload_capture(actor, owner_id):
         raise Forbidden("only the person screenshotted may move it to another entry")
     return access
+
+
+# -- collaboration (server-spec §6.15): chat, files, assignment, share links ------------------
+# Everyone who sees a project (its members, its viewers, admins, managers) reads and posts its
+# chat and sees and adds its files; archived projects keep both readable and take nothing new.
+
+
+def _participant(conn: Connection, actor: Actor, project_id: str, write: bool) -> ProjectAccess:
+    access = project(conn, actor, project_id)
+    if write and access.archived:
+        raise ApiError(409, "project_archived", "the project is archived: nothing new is added")
+    return access
+
+
+def chat(conn: Connection, actor: Actor, project_id: str, *, post: bool = False) -> ProjectAccess:
+    """May the caller read (``post``: write to) the project's chat? 404 when hidden."""
+    return _participant(conn, actor, project_id, post)
+
+
+def files(conn: Connection, actor: Actor, project_id: str, *, add: bool = False) -> ProjectAccess:
+    """May the caller see (``add``: upload) the project's files? Viewers may add. 404 hidden."""
+    return _participant(conn, actor, project_id, add)
+
+
+def delete_file(conn: Connection, actor: Actor, project_id: str, uploaded_by: str) -> None:
+    """A file goes by its uploader or an admin or manager: 404 when the project is hidden,
+    403 when the caller sees it but the file is someone else's."""
+    project(conn, actor, project_id)
+    if not (actor.manages_all or uploaded_by == actor.user_id):
+        raise Forbidden("only who uploaded a file, or a manager, may delete it")
+
+
+def share_links(conn: Connection, actor: Actor, project_id: str) -> ProjectAccess:
+    """Create, list and revoke a project's share links: admins and managers (404 hidden, 403
+    for the project's members and viewers)."""
+    access = project(conn, actor, project_id)
+    if not actor.manages_all:
+        raise Forbidden("only admins and managers share projects by link")
+    return access
+
+
+def assign_tasks(conn: Connection, actor: Actor, project_id: str) -> ProjectAccess:
+    """Assigning a task to someone: admins and managers (403 for members who see the task)."""
+    access = project(conn, actor, project_id)
+    if not actor.manages_all:
+        raise Forbidden("only admins and managers assign tasks")
+    return access
+
+
+def _visible_project_ids(actor: Actor) -> Any:
+    return select(project_members.c.project_id).where(project_members.c.user_id == actor.user_id)
+
+
+def message_scope(actor: Actor) -> ColumnElement[bool]:
+    """WHERE clause over ``messages``: the chat messages of every project the caller sees."""
+    return true() if actor.manages_all else messages.c.project_id.in_(_visible_project_ids(actor))
+
+
+def file_scope(actor: Actor) -> ColumnElement[bool]:
+    """WHERE clause over ``project_files``: the files of every project the caller sees."""
+    if actor.manages_all:
+        return true()
+    return project_files.c.project_id.in_(_visible_project_ids(actor))
 
 
 NOTHING = false()

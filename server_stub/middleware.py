@@ -7,6 +7,7 @@ The limit applies to what the route would read: the bytes on the wire and, for
 from __future__ import annotations
 
 import json
+import re
 import zlib
 from typing import Any
 
@@ -36,16 +37,29 @@ async def _send_problem(send: Any, status: int, code: str, detail: str) -> None:
 
 
 class BodyLimitMiddleware:
-    def __init__(self, app: Any, max_bytes: int, path_limits: dict[str, int] | None = None) -> None:
+    def __init__(
+        self, app: Any, max_bytes: int, path_limits: dict[str, int] | None = None,
+        pattern_limits: dict[str, int] | None = None,
+    ) -> None:  # fmt: skip
         self.app = app
         self.default_max_bytes = max_bytes
         self.path_limits = dict(path_limits or {})  # exact paths with their own limit (uploads)
+        # Paths with parameters (``/projects/[^/]+/files``) with their own limit.
+        self.pattern_limits = [(re.compile(p), n) for p, n in (pattern_limits or {}).items()]
+
+    def _limit(self, path: str) -> int:
+        if path in self.path_limits:
+            return self.path_limits[path]
+        for pattern, limit in self.pattern_limits:
+            if pattern.fullmatch(path):
+                return limit
+        return self.default_max_bytes
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
             await self.app(scope, receive, send)
             return
-        max_bytes = self.path_limits.get(scope.get("path", ""), self.default_max_bytes)
+        max_bytes = self._limit(scope.get("path", ""))
         headers = dict(scope["headers"])
         length = headers.get(b"content-length")
         too_big = f"the request body is larger than {max_bytes} bytes: send smaller batches"

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+
+from .services.mail import MailSettings
 
 DB_FILENAME = "tracker-server.sqlite3"
 MAX_BODY_BYTES = 2 * 1024 * 1024
@@ -52,22 +54,25 @@ class Settings:
     # Web pages (server-spec §6.15): browser sessions end after this long idle or in all.
     session_idle_seconds: int = 12 * 3600
     session_max_seconds: int = 30 * 24 * 3600
-    # The address users reach the server at (links in e-mails; ``https://`` makes cookies Secure).
-    public_url: str | None = None
     # Pool size per process; SQLite serialises writers itself (BEGIN IMMEDIATE).
     pool_size: int = 10
+    # With e-mail on: how often the background sender collects chat digests and retries.
+    notice_every_seconds: int = 60
     echo_sql: bool = False
+    # Outgoing e-mail (contract §6); disabled without an SMTP URL.
+    mail: MailSettings = field(default_factory=MailSettings)
 
     @classmethod
     def resolve(
-        cls, database_url: str | None = None, data_dir: str | Path | None = None
+        cls,
+        database_url: str | None = None,
+        data_dir: str | Path | None = None,
+        mail: MailSettings | None = None,
     ) -> Settings:
         """Settings from explicit values, then the environment, then the defaults."""
         ddir = Path(data_dir) if data_dir else default_data_dir()
         url = database_url or os.environ.get("TRACKER_DATABASE_URL") or sqlite_url(ddir)
-        return cls(
-            database_url=url, data_dir=ddir, public_url=os.environ.get("TRACKER_PUBLIC_URL") or None
-        )
+        return cls(database_url=url, data_dir=ddir, mail=mail or MailSettings.resolve())
 
     @property
     def is_sqlite(self) -> bool:

@@ -26,6 +26,8 @@ class AppState:
     db: Database
     passwords: Passwords
     clock: Any = time.time  # returns epoch seconds; tests inject their own
+    mailer: Any = None  # sends notices (services.notices.Mailer); None while e-mail is off
+    public_url: str | None = None  # where links in e-mails point (--public-url)
 
     def now(self) -> int:
         return int(self.clock())

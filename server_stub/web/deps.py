@@ -43,13 +43,13 @@ def lifetime(state: AppState) -> web_sessions.Lifetime:
 
 def secure_cookies(request: Request, state: AppState) -> bool:
     """Cookies are ``Secure`` when served over TLS or when the public URL is https."""
-    public = state.settings.public_url or ""
+    public = state.settings.mail.public_url or ""
     return request.url.scheme == "https" or public.lower().startswith("https://")
 
 
 def allowed_origins(request: Request, state: AppState) -> set[str]:
     own = {f"{request.url.scheme}://{request.headers.get('host', '').lower()}"}
-    public = csrf.origin_of(state.settings.public_url or "")
+    public = csrf.origin_of(state.settings.mail.public_url or "")
     return own | ({public} if public else set())
 
 

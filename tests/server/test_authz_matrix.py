@@ -101,6 +101,17 @@ def _listing(path: str) -> Callable:
     return call
 
 
+def _upload(u, t, w, name="notes.txt", data=b"meeting notes\n"):
+    return u.post(f"/projects/{_p(t, w)['id']}/files", files={"file": (name, data, "text/plain")})
+
+
+def _manager_file(t, w) -> str:
+    """A file the manager uploaded to the project."""
+    r = _upload(t.manager, t, w)
+    assert r.status_code == 201, r.text
+    return r.json()["id"]
+
+
 _CLIENTS: dict[str, str] = {}  # team's own project id -> a client of both projects
 
 
@@ -124,6 +135,12 @@ def _contact(team) -> str:
     r = team.manager.post(
         f"/clients/{_client(team)}/contacts", {"name": "Ann", "email": "ann@example.com"}
     )
+    assert r.status_code == 201, r.text
+    return r.json()["id"]
+
+
+def _manager_link(t, w) -> str:
+    r = t.manager.post(f"/projects/{_p(t, w)['id']}/share-links", {})
     assert r.status_code == 201, r.text
     return r.json()["id"]
 
@@ -331,6 +348,43 @@ MATRIX: dict[str, tuple[Callable, dict[str, tuple[Cell, Cell]]]] = {
             "viewer": ((403, "forbidden"), (404, "not_found")),
             "granted_viewer": ((403, "forbidden"), (404, "not_found")),
         },
+    ),
+    # -- collaboration (contract §4c): everyone who sees a project chats and shares files ----
+    "GET /projects/{id}/messages": (
+        lambda u, t, w: u.get(f"/projects/{_p(t, w)['id']}/messages"),
+        {"admin": (200, 200), "manager": (200, 200), "member": (200, 404), "viewer": (200, 404)},
+    ),
+    "POST /projects/{id}/messages": (
+        lambda u, t, w: u.post(f"/projects/{_p(t, w)['id']}/messages", {"body": "Hello"}),
+        {"admin": (201, 201), "manager": (201, 201), "member": (201, 404), "viewer": (201, 404)},
+    ),
+    "POST /projects/{id}/files": (
+        _upload,
+        {"admin": (201, 201), "manager": (201, 201), "member": (201, 404), "viewer": (201, 404)},
+    ),
+    "GET /projects/{id}/files": (
+        lambda u, t, w: u.get(f"/projects/{_p(t, w)['id']}/files"),
+        {"admin": (200, 200), "manager": (200, 200), "member": (200, 404), "viewer": (200, 404)},
+    ),
+    "GET /files/{id}": (
+        lambda u, t, w: u.get(f"/files/{_manager_file(t, w)}"),
+        {"admin": (200, 200), "manager": (200, 200), "member": (200, 404), "viewer": (200, 404)},
+    ),
+    "DELETE /files/{id}": (  # the manager's file: its uploader, admins and managers delete
+        lambda u, t, w: u.delete(f"/files/{_manager_file(t, w)}"),
+        {"admin": (204, 204), "manager": (204, 204), "member": (403, 404), "viewer": (403, 404)},
+    ),
+    "POST /projects/{id}/share-links": (
+        lambda u, t, w: u.post(f"/projects/{_p(t, w)['id']}/share-links", {}),
+        {"admin": (201, 201), "manager": (201, 201), "member": (403, 404), "viewer": (403, 404)},
+    ),
+    "GET /projects/{id}/share-links": (
+        lambda u, t, w: u.get(f"/projects/{_p(t, w)['id']}/share-links"),
+        {"admin": (200, 200), "manager": (200, 200), "member": (403, 404), "viewer": (403, 404)},
+    ),
+    "DELETE /share-links/{id}": (
+        lambda u, t, w: u.delete(f"/share-links/{_manager_link(t, w)}"),
+        {"admin": (204, 204), "manager": (204, 204), "member": (403, 404), "viewer": (403, 404)},
     ),
 }
 

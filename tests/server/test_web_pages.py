@@ -57,7 +57,7 @@ def test_every_role_lands_on_its_page_with_a_hashed_httponly_cookie(api, team):
 
 
 def test_cookies_are_secure_behind_an_https_public_url(api, team, settings, server_clock):
-    app = create_app(dataclasses.replace(settings, public_url="https://tracker.example"),
+    app = create_app(dataclasses.replace(settings, mail=dataclasses.replace(settings.mail, public_url="https://tracker.example")),
                      clock=server_clock)  # fmt: skip
     with TestClient(app, base_url="https://tracker.example", follow_redirects=False) as b:
         form = b.get("/login")
