@@ -96,12 +96,28 @@ class Capability(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class ShareGrant:
+    """A share link's access: one project, seen as a viewer with the link's grants."""
+
+    link_id: str
+    project_id: str
+    grants: dict[str, bool] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
 class Actor:
     user_id: str
     role: Role
     token_id: str
     email: str = ""
     name: str = ""
+    share: ShareGrant | None = None  # someone with a share link: no account, one project
+
+    @classmethod
+    def for_share(cls, share: ShareGrant, session_id: str = "") -> Actor:
+        """The caller behind a share link: a viewer of its project with its grants only. The
+        user id matches no user, so every membership-based rule gives nothing beyond it."""
+        return cls(f"share:{share.link_id}", Role.VIEWER, session_id, "", "Shared link", share)
 
     @property
     def manages_all(self) -> bool:
@@ -159,6 +175,15 @@ def _capabilities(actor: Actor, kind: str | None, grants: dict[str, bool]) -> fr
 
 def project_access(conn: Connection, actor: Actor, project_id: str) -> ProjectAccess | None:
     """What ``actor`` may do on the project; None when they may not know it exists."""
+    if actor.share is not None:
+        if project_id != actor.share.project_id:
+            return None
+        archived = conn.execute(
+            select(projects.c.archived).where(projects.c.id == project_id)
+        ).scalar()
+        grants = {g: bool(actor.share.grants.get(g)) for g in GRANTS}
+        caps = _capabilities(actor, "viewer", grants)
+        return ProjectAccess(project_id, bool(archived), caps, "viewer", grants)
     row = conn.execute(
         select(projects.c.id, projects.c.archived, project_members.c.kind, project_members.c.grants)
         .select_from(
@@ -253,6 +278,9 @@ def tasks_for_tracking(
 
 
 def _viewer_projects(actor: Actor, grant: str | None) -> Any:
+    if actor.share is not None:  # the link's project, if the link grants it
+        q = select(projects.c.id).where(projects.c.id == actor.share.project_id)
+        return q if grant is None or actor.share.grants.get(grant) else q.where(false())
     q = select(project_members.c.project_id).where(
         project_members.c.user_id == actor.user_id, project_members.c.kind == "viewer"
     )
@@ -280,6 +308,8 @@ def totals_scope_sql(actor: Actor) -> tuple[str, dict[str, Any], bool]:
     """
     if actor.manages_all:
         return "1 = 1", {}, False
+    if actor.share is not None:
+        return "t.project_id = :scope_pid", {"scope_pid": actor.share.project_id}, True
     viewed = (
         "t.project_id IN (SELECT pm.project_id FROM project_members pm "
         "WHERE pm.user_id = :scope_uid AND pm.kind = 'viewer')"
@@ -293,6 +323,8 @@ def may_group_by_user(conn: Connection, actor: Actor) -> bool:
     """Totals per user reveal who works on a project: viewers need ``show_members`` everywhere."""
     if actor.role != Role.VIEWER:
         return True
+    if actor.share is not None:
+        return bool(actor.share.grants.get("show_members"))
     rows = conn.execute(
         select(project_members.c.grants).where(
             project_members.c.user_id == actor.user_id, project_members.c.kind == "viewer"
@@ -325,6 +357,9 @@ def may_see_amounts(conn: Connection, actor: Actor, project_id: str | None = Non
     they view when no project is named."""
     if actor.role != Role.VIEWER:
         return True
+    if actor.share is not None:
+        shared = project_id in (None, actor.share.project_id)
+        return shared and bool(actor.share.grants.get("show_amounts"))
     q = select(project_members.c.grants).where(
         project_members.c.user_id == actor.user_id, project_members.c.kind == "viewer"
     )

@@ -57,7 +57,7 @@ def _session_actor(request: Request, state: AppState) -> Actor | None:
         state.db, request.cookies.get(SESSION_COOKIE), now=state.now(),
         life=web_sessions.Lifetime(cfg.session_idle_seconds, cfg.session_max_seconds),
     )  # fmt: skip
-    return found.actor if found is not None else None
+    return found.user if found is not None else None
 
 
 def current_actor(

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import delete, insert, select, update
 
-from ..authz import Actor, Role
+from ..authz import Actor, Role, ShareGrant, parse_grants
 from ..db.session import Database
-from ..db.tables import users, web_sessions
+from ..db.tables import share_links, users, web_sessions
 from ..ids import new_id
 from ..security import token_hash
 
@@ -33,8 +33,13 @@ class Lifetime:
 class WebSession:
     id: str
     csrf_secret: str
-    actor: Actor | None  # None for a share-link session
+    actor: Actor  # a share link's session has a share actor (``Actor.for_share``)
     share_link_id: str | None = None
+
+    @property
+    def user(self) -> Actor | None:
+        """The signed-in account, or None for a share link's session."""
+        return self.actor if self.actor.share is None else None
 
 
 def new_secret() -> str:
@@ -61,41 +66,56 @@ def create(
 
 
 def lookup(db: Database, cookie: str | None, *, now: int, life: Lifetime) -> WebSession | None:
-    """The live session the cookie names, or None (unknown, idle too long, expired, archived)."""
+    """The live session the cookie names, or None (unknown, idle too long, expired, archived,
+    or its share link revoked or expired)."""
     if not cookie or len(cookie) > 100:
         return None
+    ws, link = web_sessions, share_links
     with db.read() as conn:
         row = conn.execute(
             select(
-                web_sessions.c.id,
-                web_sessions.c.csrf_secret,
-                web_sessions.c.last_seen_at,
-                web_sessions.c.expires_at,
-                web_sessions.c.share_link_id,
+                ws.c.id,
+                ws.c.csrf_secret,
+                ws.c.last_seen_at,
+                ws.c.expires_at,
+                ws.c.share_link_id,
                 users.c.id.label("user_id"),
                 users.c.role,
                 users.c.email,
                 users.c.name,
                 users.c.archived_at,
+                link.c.project_id.label("share_project_id"),
+                link.c.grants.label("share_grants"),
+                link.c.revoked_at.label("share_revoked"),
+                link.c.expires_at.label("share_expires"),
             )
-            .select_from(web_sessions.outerjoin(users, users.c.id == web_sessions.c.user_id))
-            .where(web_sessions.c.secret_hash == token_hash(cookie))
+            .select_from(
+                ws.outerjoin(users, users.c.id == ws.c.user_id).outerjoin(
+                    link, link.c.id == ws.c.share_link_id
+                )
+            )
+            .where(ws.c.secret_hash == token_hash(cookie))
         ).first()
     if row is None:
         return None
-    if row.expires_at <= now or now - row.last_seen_at >= life.idle_seconds:
+    link_gone = row.share_link_id is not None and (
+        row.share_project_id is None
+        or row.share_revoked is not None
+        or (row.share_expires is not None and row.share_expires <= now)
+    )
+    if row.expires_at <= now or now - row.last_seen_at >= life.idle_seconds or link_gone:
         revoke(db, row.id)
         return None
     if row.share_link_id is None and (row.user_id is None or row.archived_at is not None):
         return None
     if now - row.last_seen_at >= SEEN_EVERY_S:
         with db.small_write() as conn:
-            conn.execute(
-                update(web_sessions).where(web_sessions.c.id == row.id).values(last_seen_at=now)
-            )
-    actor = None
+            conn.execute(update(ws).where(ws.c.id == row.id).values(last_seen_at=now))
     if row.user_id is not None:
         actor = Actor(row.user_id, Role(row.role), row.id, row.email, row.name)
+    else:
+        grant = ShareGrant(row.share_link_id, row.share_project_id, parse_grants(row.share_grants))
+        actor = Actor.for_share(grant, row.id)
     return WebSession(row.id, row.csrf_secret, actor, row.share_link_id)
 
 

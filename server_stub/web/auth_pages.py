@@ -16,8 +16,8 @@ from .deps import (
     MaybeSession,
     State,
     lifetime,
-    render,
     secure_cookies,
+    signed_out_form,
 )
 
 router = APIRouter(include_in_schema=False)
@@ -32,20 +32,8 @@ def _safe_next(target: str | None) -> str | None:
 
 def _login_page(request: Request, state, *, status: int = 200, message: str = "",
                 email: str = "", next_: str = ""):  # fmt: skip
-    secret = request.cookies.get(csrf.PRE_SESSION_COOKIE)
-    fresh = not secret or len(secret) > 100
-    if fresh:
-        secret = web_sessions.new_secret()
-    response = render(
-        request, "login.html", status, csrf_secret=secret, actor=None, message=message,
-        email=email, next=next_,
-    )  # fmt: skip
-    if fresh:
-        response.set_cookie(
-            csrf.PRE_SESSION_COOKIE, secret, httponly=True, samesite="lax",
-            secure=secure_cookies(request, state), path="/",
-        )  # fmt: skip
-    return response
+    return signed_out_form(request, state, "login.html", status, message=message, email=email,
+                           next=next_)  # fmt: skip
 
 
 def _start_session(state, conn, user, now: int) -> tuple[str, str]:
@@ -60,15 +48,15 @@ def _start_session(state, conn, user, now: int) -> tuple[str, str]:
 
 @router.get("/")
 def home(session: MaybeSession):
-    if session is None or session.actor is None:
+    if session is None or session.user is None:
         return RedirectResponse("/login", status_code=303)
-    return RedirectResponse(authz.landing(session.actor), status_code=303)
+    return RedirectResponse(authz.landing(session.user), status_code=303)
 
 
 @router.get("/login")
 def login_form(request: Request, state: State, session: MaybeSession, next: str = ""):
-    if session is not None and session.actor is not None:
-        return RedirectResponse(_safe_next(next) or authz.landing(session.actor), status_code=303)
+    if session is not None and session.user is not None:
+        return RedirectResponse(_safe_next(next) or authz.landing(session.user), status_code=303)
     return _login_page(request, state, next_=_safe_next(next) or "")
 
 

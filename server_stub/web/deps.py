@@ -68,9 +68,9 @@ MaybeSession = Annotated[web_sessions.WebSession | None, Depends(optional_sessio
 
 
 def signed_in(session: MaybeSession) -> authz.Actor:
-    if session is None or session.actor is None:
+    if session is None or session.user is None:
         raise NotSignedIn()
-    return session.actor
+    return session.user
 
 
 PageActor = Annotated[authz.Actor, Depends(signed_in)]
@@ -110,9 +110,28 @@ def render(
 ) -> Any:  # fmt: skip
     session = getattr(request.state, "web_session", None)
     secret = csrf_secret or (session.csrf_secret if session is not None else None)
-    context.setdefault("actor", session.actor if session is not None else None)
+    context.setdefault("actor", session.user if session is not None else None)
     context["csrf_token"] = csrf.mask(secret) if secret else ""
     context["authz"] = authz
     response = templates.TemplateResponse(request, name, context, status_code=status)
     response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def signed_out_form(request: Request, state: AppState, name: str, status: int = 200, **context):
+    """A form shown before there is a session (sign-in, a share link's password): its CSRF
+    secret lives in a cookie of its own until the form is sent (Django's CSRF cookie)."""
+    session = optional_session(request, state)
+    if session is not None:  # signed in already: the session's secret checks the form
+        return render(request, name, status, csrf_secret=session.csrf_secret, **context)
+    secret = request.cookies.get(csrf.PRE_SESSION_COOKIE)
+    fresh = not secret or len(secret) > 100
+    if fresh:
+        secret = web_sessions.new_secret()
+    response = render(request, name, status, csrf_secret=secret, actor=None, **context)
+    if fresh:
+        response.set_cookie(
+            csrf.PRE_SESSION_COOKIE, secret, httponly=True, samesite="lax",
+            secure=secure_cookies(request, state), path="/",
+        )  # fmt: skip
     return response

@@ -122,20 +122,14 @@ def entries_csv(entries, tz, now: int, *, members: bool, notes: bool) -> str:
     return buf.getvalue()
 
 
-@router.get("/portal/projects/{project_id}/entries.csv")
-def portal_csv(project_id: str, request: Request, actor: PageActor, state: State):
-    pid = _project_id(project_id)
-    now = state.now()
-    q = request.query_params
-    with state.db.read() as conn:
-        access = _viewer_access(conn, actor, pid)
-        if not access.has(Capability.SEE_ENTRIES):
-            raise PageError(403, "Your access to this project does not include its entries.")
-        tz = resolve_tz(conn, None)
-        period = periods.parse(q.get("from"), q.get("to"), tz, now, default=periods.this_month)
-        notes = bool(access.grants.get("show_notes"))
-        rows = reports.entries(conn, actor, period.lo, period.hi, project_id=pid,
-                               hide_notes=not notes, limit=100_000)  # fmt: skip
+def csv_download(conn, actor, access: authz.ProjectAccess, tz, now: int, q) -> Response:
+    """The project's entries in the page's range as CSV, when the access shows entries."""
+    if not access.has(Capability.SEE_ENTRIES):
+        raise PageError(403, "Your access to this project does not include its entries.")
+    period = periods.parse(q.get("from"), q.get("to"), tz, now, default=periods.this_month)
+    notes = bool(access.grants.get("show_notes"))
+    rows = reports.entries(conn, actor, period.lo, period.hi, project_id=access.project_id,
+                           hide_notes=not notes, limit=100_000)  # fmt: skip
     body = entries_csv(rows, tz, now, members=access.has(Capability.SEE_MEMBERS), notes=notes)
     name = f"entries-{period.first.isoformat()}-{period.last.isoformat()}.csv"
     return Response(
@@ -143,6 +137,15 @@ def portal_csv(project_id: str, request: Request, actor: PageActor, state: State
         headers={"Content-Disposition": f'attachment; filename="{name}"',
                  "Cache-Control": "private, no-store"},
     )  # fmt: skip
+
+
+@router.get("/portal/projects/{project_id}/entries.csv")
+def portal_csv(project_id: str, request: Request, actor: PageActor, state: State):
+    pid = _project_id(project_id)
+    with state.db.read() as conn:
+        access = _viewer_access(conn, actor, pid)
+        tz = resolve_tz(conn, None)
+        return csv_download(conn, actor, access, tz, state.now(), request.query_params)
 
 
 @router.get("/me")

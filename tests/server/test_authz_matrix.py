@@ -404,6 +404,13 @@ NOT_IN_MATRIX: dict[str, str] = {
     "GET /login": "the public sign-in form",
     "POST /login": "signing in: CSRF, throttling and cookies in tests/server/test_web_pages.py",
     "POST /logout": "signing out: CSRF and revocation in tests/server/test_web_pages.py",
+    "GET /shared/{secret}": "no account: the link's secret is the credential (expiry, revocation,"
+    " password and grants in tests/server/test_web_pages.py)",
+    "POST /shared/{secret}": "a share link's password form (tests/server/test_web_pages.py)",
+    "GET /shared/{secret}/entries.csv": "the shared page's CSV, by the link's grants "
+    "(tests/server/test_web_pages.py)",
+    "GET /shared/{secret}/screenshots/{id}": "a shared page's screenshot, by the link's grants "
+    "through authz.screenshot (the API's rule)",
 }
 
 

@@ -237,3 +237,51 @@ def test_a_viewers_pages_never_show_what_they_are_not_granted(api, team):
     assert b.get(f"/portal/projects/{team.project['id']}/entries.csv").status_code == 403
     with api.state.db.read() as conn:
         assert conn.execute(select(func.count()).select_from(web_sessions)).scalar() == 1
+
+
+def _share(team, **body) -> str:
+    r = team.manager.post(f"/projects/{team.project['id']}/share-links", body)
+    assert r.status_code == 201, r.text
+    return r.json()["url"].split("/shared/", 1)[1], r.json()["id"]
+
+
+def test_share_links_expire_revoke_and_ask_for_their_password(api, team, server_clock):
+    api.member(team.admin, team.project["id"], team.member,
+               pay_rate={"amount": "77.70", "currency": "EUR"})  # fmt: skip
+    tracked(team.member, team.task["id"], "2026-11-24T09:00:00Z", "2026-11-24T10:30:00Z")
+    tracked(team.other_member, team.other_task["id"], "2026-11-24T09:00:00Z",
+            "2026-11-24T10:00:00Z")  # fmt: skip
+    b = _browser(api)
+    open_secret, _ = _share(team, grants={"show_entries": True},
+                                  expires_at="2026-11-26T12:00:00Z")  # fmt: skip
+    page = b.get(f"/shared/{open_secret}")
+    assert page.status_code == 200 and "Own" in page.text and "1:30" in page.text
+    for secret in ("Other", "Build", "77.70", "Member 3", "Sign out"):
+        assert secret not in page.text, secret
+    csv = b.get(f"/shared/{open_secret}/entries.csv")
+    assert csv.status_code == 200 and "2026-11-24,09:00,10:30,1:30,Design" in csv.text
+    assert "member" not in csv.text.splitlines()[0]  # no show_members on the link
+    # Expired: 404, like an unknown secret.
+    server_clock.now += 2 * 86400
+    assert b.get(f"/shared/{open_secret}").status_code == 404
+    assert b.get("/shared/" + "x" * 30).status_code == 404
+    # Password: a form first (a wrong one stays there), then a short-lived session.
+    locked, locked_id = _share(team, grants={}, password="open sesame")
+    form = b.get(f"/shared/{locked}")
+    assert form.status_code == 200 and 'type="password"' in form.text and "Design" not in form.text
+    assert b.get(f"/shared/{locked}/entries.csv").status_code == 403
+    r = b.post(f"/shared/{locked}", data={"csrf_token": csrf_token(form.text), "password": "no"},
+               headers={"Origin": ORIGIN})  # fmt: skip
+    assert r.status_code == 401 and "not right" in r.text
+    r = b.post(f"/shared/{locked}", data={"password": "open sesame"}, headers={"Origin": ORIGIN})
+    assert r.status_code == 403  # the password form carries a CSRF token too
+    r = b.post(f"/shared/{locked}", data={"csrf_token": csrf_token(form.text),
+               "password": "open sesame"}, headers={"Origin": ORIGIN})  # fmt: skip
+    assert r.status_code == 303 and "HttpOnly" in r.headers["set-cookie"]
+    page = b.get(f"/shared/{locked}")
+    assert page.status_code == 200 and "Own" in page.text and 'type="password"' not in page.text
+    assert "Download the entries" not in page.text  # this link does not show entries
+    # Revoked: the page and its session are gone.
+    assert team.manager.delete(f"/share-links/{locked_id}").status_code == 204
+    assert b.get(f"/shared/{locked}").status_code == 404
+    assert b.get("/portal").status_code == 303  # a share session never signs anyone in
