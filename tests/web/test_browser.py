@@ -86,6 +86,19 @@ def test_every_page_passes_axe_and_is_photographed(site, context):
             if response.status == 404:  # the page's own 404 is logged as a failed load
                 assert name in ("not-found", "portal-project-ungranted")
                 del errors[errors_before:]
+    # Share links: the shared page, and a password-protected link's form (no account).
+    page.context.clear_cookies()
+    with site.api("manager") as m:
+        for name, body in (
+            ("shared", {"grants": {"show_members": True, "show_entries": True}}),
+            ("shared-password", {"grants": {}, "password": "open sesame"}),
+        ):
+            r = m.post(f"/projects/{site.projects['web']['id']}/share-links", json=body)
+            assert r.status_code == 201, r.text
+            page.goto(site.url + "/shared/" + r.json()["url"].split("/shared/", 1)[1])
+            found[name] = _serious(page)
+            shot(page, name)
+    assert "Northwind website" not in page.content()  # the password form shows nothing yet
     assert not any(found.values()), found
     assert not errors, errors  # no CSP violation, no failed script
 
