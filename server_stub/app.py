@@ -18,11 +18,14 @@ from .api import (
     changes,
     clients,
     collab,
+    documents,
     exchange_rates,
     intervals,
+    invoices,
     projects,
     screenshots,
     tasks,
+    team_invoices,
     totals,
     users,
     workspace,
@@ -68,17 +71,17 @@ def create_app(settings: Settings, *, clock=None) -> FastAPI:
         settings=settings,
         db=Database(make_engine(settings)),
         passwords=Passwords(settings.password_hashing),
+        mailer=Mailer(settings.mail) if settings.mail.enabled else None,
     )
     if clock is not None:
         state.clock = clock
-    if settings.mail.enabled:
-        state.mailer = Mailer(settings.mail)
     state.public_url = settings.mail.public_url
     app.state.tracker = state
     errors.install(app)
     for module in (
         auth, users, clients, projects, tasks, intervals, changes, totals, activity, screenshots,
         collab,
+        invoices, team_invoices, documents,
         workspace, exchange_rates,
         audit,
     ):  # fmt: skip

@@ -16,11 +16,13 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, and_, false, or_, select, true
+from sqlalchemy import ColumnElement, Connection, and_, exists, false, or_, select, true
 
 from .db.tables import (
     activity_slots,
     intervals,
+    invoice_lines,
+    invoices,
     messages,
     project_files,
     project_members,
@@ -47,6 +49,11 @@ class Action(StrEnum):
     TRACK_TIME = "track_time"
     SEE_DASHBOARD = "see_dashboard"  # the web dashboard: everyone's time, members, clients
     SEE_PORTAL = "see_portal"  # the client portal: the projects granted to a viewer
+    MANAGE_INVOICES = "manage_invoices"  # uninvoiced time, drafts, finalize, payments
+    VOID_INVOICES = "void_invoices"
+    SEE_INVOICES = "see_invoices"  # issued ones, scoped by invoice_scope
+    MANAGE_TEAM_INVOICES = "manage_team_invoices"
+    SEE_TEAM_INVOICES = "see_team_invoices"  # scoped by team_invoice_scope
     SEE_WORKSPACE = "see_workspace"  # the seller's details and invoice settings
     EDIT_WORKSPACE = "edit_workspace"
     EDIT_CLIENT = "edit_client"  # and its contacts
@@ -65,12 +72,16 @@ _ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             Action.CREATE_PROJECT,
             Action.TRACK_TIME,
             Action.SEE_DASHBOARD,
+            Action.MANAGE_INVOICES,
+            Action.SEE_INVOICES,
+            Action.MANAGE_TEAM_INVOICES,
+            Action.SEE_TEAM_INVOICES,
             Action.SEE_WORKSPACE,
             Action.EDIT_CLIENT,
         }
     ),
-    Role.MEMBER: frozenset({Action.TRACK_TIME}),
-    Role.VIEWER: frozenset({Action.SEE_PORTAL}),
+    Role.MEMBER: frozenset({Action.TRACK_TIME, Action.SEE_TEAM_INVOICES}),
+    Role.VIEWER: frozenset({Action.SEE_PORTAL, Action.SEE_INVOICES}),
 }
 
 GRANTS = (
@@ -557,6 +568,59 @@ def file_scope(actor: Actor) -> ColumnElement[bool]:
     if actor.manages_all:
         return true()
     return project_files.c.project_id.in_(_visible_project_ids(actor))
+
+
+# -- invoices (server-spec §6.10): viewers see issued invoices of granted projects only --------
+
+CLIENT_INVOICE_KINDS = ("invoice", "credit_note")
+
+
+def invoice_scope(actor: Actor) -> ColumnElement[bool]:
+    """A WHERE clause on ``invoices``: the client invoices and credit notes the caller sees.
+
+    Admins and managers all of them; viewers the final and void ones whose every project they
+    view with ``show_invoices`` (an invoice of no project stays hidden); nobody else any.
+    """
+    kinds = invoices.c.kind.in_(CLIENT_INVOICE_KINDS)
+    if actor.manages_all:
+        return kinds
+    if actor.role != Role.VIEWER:
+        return false()
+    lines = invoice_lines.c
+    on_invoice = and_(lines.invoice_id == invoices.c.id, lines.project_id.is_not(None))
+    return and_(
+        kinds,
+        invoices.c.status.in_(("final", "void")),
+        exists().where(on_invoice),
+        ~exists().where(
+            on_invoice, lines.project_id.not_in(_viewer_projects(actor, "show_invoices"))
+        ),
+    )
+
+
+def team_invoice_scope(actor: Actor) -> ColumnElement[bool]:
+    """A WHERE clause on ``invoices``: the team invoices (payouts) the caller sees.
+
+    Admins and managers all; a member their own final and void ones; viewers never.
+    """
+    kind = invoices.c.kind == "team_invoice"
+    if actor.manages_all:
+        return kind
+    if actor.role == Role.VIEWER:
+        return false()
+    return and_(kind, invoices.c.user_id == actor.user_id, invoices.c.status.in_(("final", "void")))
+
+
+def invoice(conn: Connection, actor: Actor, invoice_id: str, *, team: bool = False) -> None:
+    """One invoice (or, with ``team``, one team invoice): 403 for a role that sees none, 404
+    when it is not one the caller may see."""
+    require(actor, Action.SEE_TEAM_INVOICES if team else Action.SEE_INVOICES)
+    scope = team_invoice_scope(actor) if team else invoice_scope(actor)
+    if (
+        conn.execute(select(invoices.c.id).where(invoices.c.id == invoice_id, scope)).first()
+        is None
+    ):
+        raise NotFound("team invoice" if team else "invoice")
 
 
 NOTHING = false()

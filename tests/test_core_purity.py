@@ -17,6 +17,7 @@ CORE = (
     "tracker.ids",
     "tracker.errors",
     "tracker.paths",
+    "tracker.reminders",
 )
 
 

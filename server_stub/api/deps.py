@@ -15,6 +15,7 @@ from ..db.session import Database
 from ..db.tables import api_tokens, users
 from ..errors import NotAuthenticated
 from ..security import Passwords, token_hash
+from ..services.mail import Mailer
 from ..settings import Settings
 
 LAST_USED_EVERY_S = 60
@@ -26,7 +27,7 @@ class AppState:
     db: Database
     passwords: Passwords
     clock: Any = time.time  # returns epoch seconds; tests inject their own
-    mailer: Any = None  # sends notices (services.notices.Mailer); None while e-mail is off
+    mailer: Mailer | None = None  # None: e-mail is off
     public_url: str | None = None  # where links in e-mails point (--public-url)
 
     def now(self) -> int:

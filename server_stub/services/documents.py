@@ -65,8 +65,10 @@ class _Fmt:
         value = Decimal(minor).scaleb(-exponent(currency))
         return format_currency(value, currency, locale=self.locale, currency_digits=True)
 
-    def quantity(self, text: str) -> str:
-        return format_decimal(Decimal(text), format="#,##0.00##", locale=self.locale)
+    def quantity(self, text: str, unit_code: str) -> str:
+        """Hours with two decimals (``12.50``), pieces as they are (``1``, ``2.5``)."""
+        pattern = "#,##0.00##" if unit_code == "HUR" else "#,##0.###"
+        return format_decimal(Decimal(text), format=pattern, locale=self.locale)
 
     def percent(self, ppm: int) -> str:
         return format_decimal(Decimal(ppm_to_percent(ppm)), locale=self.locale) + " %"
@@ -90,9 +92,10 @@ def _party(p: dict) -> dict:
     }
 
 
-def _line_detail(line: dict) -> str:
+def _line_detail(line: dict, f: _Fmt) -> str:
+    """A converted rate names its original price (the exchange rate is in ``fx``)."""
     if line.get("source_currency") and line.get("source_unit_price_minor") is not None:
-        return f"rate {line['source_currency']} {line['source_unit_price_minor']} (minor units)"
+        return f"converted from {f.money(line['source_unit_price_minor'], line['source_currency'])}"
     return ""
 
 
@@ -183,8 +186,8 @@ def document_values(snapshot: dict, *, status: str, void: dict | None = None) ->
             {
                 "position": line["position"],
                 "description": line.get("description") or "",
-                "detail": _line_detail(line),
-                "quantity": f.quantity(line["quantity"]),
+                "detail": _line_detail(line, f),
+                "quantity": f.quantity(line["quantity"], line["unit_code"]),
                 "unit": UNITS.get(line["unit_code"], line["unit_code"]),
                 "unit_price": f.money(line["unit_price_minor"], cur),
                 "tax": f.percent(line["tax_ppm"]),
@@ -192,6 +195,8 @@ def document_values(snapshot: dict, *, status: str, void: dict | None = None) ->
             }
             for line in snapshot["lines"]
         ],
+        # One rate for every line: it shows in the totals only (a column less to lay out).
+        "tax_column": len({line["tax_ppm"] for line in snapshot["lines"]}) > 1,
         "subtotal": f.money(snapshot["subtotal_minor"], cur),
         "taxes": taxes,
         "total": f.money(snapshot["total_minor"], cur),

@@ -203,7 +203,7 @@ class Mailer:
         try:
             smtp = _connect(self._endpoint, self.settings.timeout_s, self._tls)
             try:
-                smtp.send_message(msg)
+                smtp.send_message(msg, to_addrs=list(to))
             finally:
                 try:
                     smtp.quit()

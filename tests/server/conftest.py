@@ -20,6 +20,7 @@ from srvutil import API, PASSWORD, User, reset_database
 from server_stub.app import create_app
 from server_stub.db.migrate import upgrade
 from server_stub.db.session import make_engine
+from server_stub.services.mail import MailSettings
 from server_stub.settings import FAST_TEST_HASHING, Settings
 
 with warnings.catch_warnings():  # starlette 1.x prefers httpx2; httpx works the same here
@@ -129,11 +130,18 @@ class Api:
 
 
 @pytest.fixture
-def settings(database_url: str, tmp_path: Path) -> Settings:
+def mail_settings() -> MailSettings:
+    """E-mail off; a module that sends overrides this fixture with its SMTP server's URL."""
+    return MailSettings()
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path, mail_settings: MailSettings) -> Settings:
     return dataclasses.replace(
         Settings(database_url=database_url, data_dir=tmp_path),
         password_hashing=FAST_TEST_HASHING,
         pool_size=5,
+        mail=mail_settings,
     )
 
 

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from matrix_documents import DOCUMENT_MATRIX
+from matrix_invoices import INVOICE_GRANTS, INVOICE_MATRIX
 from srvutil import API, PASSWORD, iv, slot, tracked, upload_shot
 
 from server_stub.app import create_app
@@ -28,8 +30,10 @@ from server_stub.settings import Settings
 
 ROLES = ("admin", "manager", "member", "viewer")
 #: Roles an entry may add: a viewer of "own" holding the capture grants.
-EXTRA_ROLES = ("granted_viewer",)
+EXTRA_ROLES = ("granted_viewer", "invoice_viewer")
 CAPTURE_GRANTS = {"show_entries": True, "show_screenshots": True, "show_activity": True}
+#: The grants each extra role holds on "own".
+EXTRA_GRANTS = {"granted_viewer": CAPTURE_GRANTS, "invoice_viewer": INVOICE_GRANTS}
 
 
 def _p(team, which):
@@ -387,6 +391,8 @@ MATRIX: dict[str, tuple[Callable, dict[str, tuple[Cell, Cell]]]] = {
         {"admin": (204, 204), "manager": (204, 204), "member": (403, 404), "viewer": (403, 404)},
     ),
 }
+MATRIX.update(INVOICE_MATRIX)  # uninvoiced time, invoices, payments, team invoices
+MATRIX.update(DOCUMENT_MATRIX)  # .html / .pdf / .xml, send, deliveries
 
 #: What the call answers without a valid token, where that is not 401 (public routes).
 PUBLIC: dict[str, Cell] = {"POST /auth/token": 201}  # a stale bearer header does not matter
@@ -447,15 +453,10 @@ def test_matrix(api, team, endpoint):
         "member": team.member,
         "viewer": team.viewer,
     }
-    if "granted_viewer" in expected:
-        users["granted_viewer"] = api.user("viewer")
-        api.member(
-            team.manager,
-            team.project["id"],
-            users["granted_viewer"],
-            kind="viewer",
-            grants=CAPTURE_GRANTS,
-        )
+    for extra, grants in EXTRA_GRANTS.items():
+        if extra in expected:
+            users[extra] = api.user("viewer")
+            api.member(team.manager, team.project["id"], users[extra], kind="viewer", grants=grants)
     failures = []
     for role in expected:
         for i, which in enumerate(("own", "other")):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from mailtest import free_port
+from mailtest import SmtpServer, free_port, self_signed
 
 from server_stub.services.mail import (
     MailConfigError,
@@ -125,3 +125,29 @@ def test_serve_says_in_one_line_whether_e_mail_is_on(tmp_path, monkeypatch, caps
     assert cli.main(["serve", "--data-dir", str(tmp_path), "--smtp-url", "http://x"]) == 1
     err = capsys.readouterr().err
     assert "SMTP URL must start with" in err and "Traceback" not in err
+
+
+@pytest.fixture(scope="module")
+def tls(tmp_path_factory):
+    return self_signed(tmp_path_factory.mktemp("tls"))
+
+
+@pytest.mark.parametrize("scheme", ["smtp+starttls", "smtps"])
+def test_tls_and_login(tls, scheme):
+    server_ctx, client_ctx = tls
+    with SmtpServer(scheme, server_ctx) as server:
+        settings = MailSettings.resolve(server.url, "billing@studio-nord.example", env={})
+        mid = Mailer(settings, tls=client_ctx).send(["ap@acme.example"], "Over TLS", "text")
+        [got] = server.sink.received
+        assert got.message["Message-ID"] == mid
+        wrong = server.url.replace("s3cret", "wrong")
+        with pytest.raises(MailError) as info:
+            Mailer(MailSettings.resolve(wrong, env={}), tls=client_ctx).send(
+                ["a@b.example"], "s", "t"
+            )
+        assert info.value.answer.startswith("535")
+        # An untrusted certificate is refused: no message goes out in the clear.
+        with pytest.raises(MailError) as info:
+            Mailer(settings).send(["ap@acme.example"], "s", "t")
+        assert "CERTIFICATE_VERIFY_FAILED" in info.value.answer
+        assert len(server.sink.received) == 1
