@@ -10,7 +10,7 @@ import contextlib
 
 from fastapi import FastAPI
 
-from . import __version__, errors
+from . import __version__, errors, web
 from .api import (
     activity,
     audit,
@@ -87,6 +87,8 @@ def create_app(settings: Settings, *, clock=None) -> FastAPI:
         audit,
     ):  # fmt: skip
         app.include_router(module.router, prefix=API_PREFIX)
+
+    web.install(app)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict:
