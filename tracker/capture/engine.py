@@ -40,6 +40,7 @@ class TickResult:
     slots: list[Slot] = field(default_factory=list)
     away: list[AwayPeriod] = field(default_factory=list)
     shot: ShotOrder | None = None
+    slept: float = 0.0  # seconds the machine was suspended just before this tick
 
 
 class CaptureEngine:
@@ -97,6 +98,7 @@ class CaptureEngine:
         self._last_counts = (kb, ms)
         dk, dm = max(0, kb - lk), max(0, ms - lm)
         slept = self.backends.suspend.slept() if slept is None else slept
+        res.slept = slept
         idle = self.backends.idle.idle_seconds()
         t = self.tracking
         res.away = self.detector.tick(
