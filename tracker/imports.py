@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 
 from .errors import InvalidInput
 from .ids import is_uuid
+from .timeparse import rfc3339_local
 
 FORMATS = ("toggl", "clockify", "csv")
 LABELS = {"toggl": "Toggl Track", "clockify": "Clockify", "csv": "Tracker"}
@@ -347,4 +348,90 @@ def hm_span(start: int, end: int, tz: ZoneInfo) -> str:
     return f"{a:%Y-%m-%d %H:%M}–{tail}"
 
 
-__all__ = ["FORMATS", "Overlap", "Parsed", "Plan", "Row", "decode", "parse", "plan", "read"]
+# -- results ------------------------------------------------------------------------------------
+
+
+@dataclass
+class ImportResult:
+    fmt: str
+    dry_run: bool
+    added: list[Row] = field(default_factory=list)
+    already: int = 0
+    duplicates: list[int] = field(default_factory=list)  # lines
+    zero_length: list[int] = field(default_factory=list)
+    overlaps: list[Overlap] = field(default_factory=list)
+    projects_created: list[str] = field(default_factory=list)
+    tasks_created: list[str] = field(default_factory=list)  # "Project / Task"
+
+
+SHOWN = 20  # overlapping rows listed one by one; the rest counted
+
+
+def _lines(numbers: list[int]) -> str:
+    shown = ", ".join(map(str, numbers[:SHOWN]))
+    return shown + (f" and {len(numbers) - SHOWN} more" if len(numbers) > SHOWN else "")
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+def summary(res: ImportResult, tz: ZoneInfo, name: str) -> list[str]:
+    """What an import did (or would do), as lines for the user."""
+    made = []
+    if res.projects_created:
+        made.append(_count(len(res.projects_created), "new project", "new projects"))
+    if res.tasks_created:
+        made.append(_count(len(res.tasks_created), "new task", "new tasks"))
+    extra = f" ({', '.join(made)})" if made else ""
+    verb = "Would import" if res.dry_run else "Imported"
+    n = _count(len(res.added), "entry", "entries")
+    lines = [f"{verb} {n} from {name} as {LABELS[res.fmt]}{extra}"]
+    if res.already:
+        lines.append(f"Skipped {_count(res.already, 'row', 'rows')} already imported")
+    if res.duplicates:
+        lines.append(f"Skipped {len(res.duplicates)} repeated row(s): line "
+                     f"{_lines(res.duplicates)}")  # fmt: skip
+    if res.zero_length:
+        lines.append(f"Skipped {len(res.zero_length)} zero-length row(s): line "
+                     f"{_lines(res.zero_length)}")  # fmt: skip
+    if res.overlaps:
+        lines.append(f"Skipped {len(res.overlaps)} row(s) overlapping other entries:")
+        for o in res.overlaps[:SHOWN]:
+            r = o.row
+            other = f"{hm_span(o.other_start, o.other_end, tz)} {o.other_label}"
+            lines.append(f"  line {r.line}: {hm_span(r.start, r.end, tz)} {r.project} / {r.task} "
+                         f"overlaps {other}")  # fmt: skip
+        if len(res.overlaps) > SHOWN:
+            lines.append(f"  and {len(res.overlaps) - SHOWN} more")
+    if res.dry_run:
+        lines.append("Nothing was written (--dry-run)")
+    return lines
+
+
+def result_json(res: ImportResult, tz: ZoneInfo) -> dict:
+    def at(t: int) -> str | None:
+        return rfc3339_local(datetime.fromtimestamp(t, UTC), tz)
+
+    overlaps = [
+        {"line": o.row.line, "from": at(o.row.start), "to": at(o.row.end),
+         "project": o.row.project, "task": o.row.task, "other_from": at(o.other_start),
+         "other_to": at(o.other_end), "other": o.other_label}
+        for o in res.overlaps
+    ]  # fmt: skip
+    return {
+        "format": res.fmt,
+        "dry_run": res.dry_run,
+        "added": len(res.added),
+        "added_seconds": sum(r.end - r.start for r in res.added),
+        "projects_created": res.projects_created,
+        "tasks_created": res.tasks_created,
+        "already_imported": res.already,
+        "duplicates": res.duplicates,
+        "zero_length": res.zero_length,
+        "overlaps": overlaps,
+    }
+
+
+__all__ = ["FORMATS", "ImportResult", "Overlap", "Parsed", "Plan", "Row", "decode", "parse", "plan",
+           "read", "result_json", "summary"]  # fmt: skip
