@@ -224,6 +224,7 @@ class LogindSuspend:
         self.bus = bus
         self.listening = False  # the match rule is in place
         self.last_source = "clock"
+        self.last_sleep: tuple[float, float] | None = None  # logind's last (start, end)
         self._lock = threading.Lock()
         self._asleep_since: float | None = None
         self._done: list[tuple[float, float]] = []
@@ -244,11 +245,12 @@ class LogindSuspend:
         self._ready.wait(wait)
         return self.listening
 
-    def stop(self) -> None:
+    def stop(self, wait: float = 2.0) -> None:
+        """Stop listening (the thread notices within half a second; ``wait`` 0 does not wait)."""
         self._stop.set()
         t, self._thread = self._thread, None
-        if t is not None:
-            t.join(2.0)
+        if t is not None and wait > 0:
+            t.join(wait)
 
     def _listen(self) -> None:
         try:
@@ -301,7 +303,7 @@ class LogindSuspend:
             done, self._done = self._done, []
         if jump > 0:
             self._jumped_at = now
-            self.last_source = "clock"
+            self.last_source, self.last_sleep = "clock", None
             return jump
         # A resume read within SAME_SLEEP after a clock jump is the sleep the jump measured.
         j = self._jumped_at
@@ -309,6 +311,8 @@ class LogindSuspend:
         if total < 1:
             return 0.0
         self.last_source = "logind"
+        kept = [(a, b) for a, b in done if j is None or b - j > SAME_SLEEP]
+        self.last_sleep = (kept[0][0], kept[-1][1])
         return total
 
 

@@ -18,7 +18,8 @@ def known_interval_ids(store: Store, ids: Sequence[str]) -> set[str]:
         part = list(ids[i : i + CHUNK])
         marks = ", ".join("?" * len(part))
         found.update(
-            x for (x,) in store.conn.execute(f"SELECT id FROM intervals WHERE id IN ({marks})", part)
+            x
+            for (x,) in store.conn.execute(f"SELECT id FROM intervals WHERE id IN ({marks})", part)
         )
     return found
 
@@ -28,7 +29,9 @@ def live_spans(store: Store, lo: int, hi: int, now: datetime) -> list[tuple[int,
     running one up to now)."""
     out = []
     n = int(now.timestamp())
-    for e in store.list_intervals(datetime.fromtimestamp(lo, UTC), datetime.fromtimestamp(hi, UTC), now):
+    for e in store.list_intervals(
+        datetime.fromtimestamp(lo, UTC), datetime.fromtimestamp(hi, UTC), now
+    ):
         s = int(e.started_at.timestamp())
         end = int(e.ended_at.timestamp()) if e.ended_at else max(n, s + 1)
         out.append((s, end, f"{e.project_name} / {e.task_title}"))
