@@ -231,7 +231,7 @@ def local_entries(store) -> dict[str, tuple]:
 
 
 def server_live(http: Http) -> dict[str, tuple]:
-    from tracker.sync.engine import parse_time
+    from tracker.sync.wire import parse_time
 
     return {
         i: (d["task_id"], parse_time(d["started_at"]), parse_time(d["ended_at"]), d["note"])
