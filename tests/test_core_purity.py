@@ -17,6 +17,10 @@ CORE = (
     "tracker.ids",
     "tracker.errors",
     "tracker.paths",
+    "tracker.daybook",
+    "tracker.imports",
+    "tracker.ical",
+    "tracker.exports",
 )
 
 

@@ -2,32 +2,12 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
+from dbusutil import Wall, wait_for
 
 from tracker.capture.backends import Backends, choose
 from tracker.capture.dbus import DbusError, FirstIdle, LogindIdle, LogindSuspend, MutterIdle
 from tracker.capture.ports import ClockJumpDetector, NullGrabber, NullInput
-
-
-class Wall:
-    def __init__(self, t: float) -> None:
-        self.t = t
-
-    def __call__(self) -> float:
-        return self.t
-
-
-def wait_for(cond, timeout: float = 5.0) -> bool:
-    """Signals cross a real bus to another thread: poll until they arrived (never a fixed
-    sleep standing in for the answer)."""
-    deadline = time.monotonic() + timeout
-    while not cond():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.01)
-    return True
 
 
 def test_mutter_gives_the_idle_time_in_seconds(mutter):

@@ -266,7 +266,8 @@ class TimelineView(QWidget):
         return QColor(self._colors[project_id])
 
     def tracked_seconds(self) -> int:
-        """Seconds of the day covered by entries (clipped to the day; the running one to now)."""
+        """Seconds of the day covered by entries (clipped to the day; the running one to now),
+        less kept away time, which the day's account counts apart (``away_kept``)."""
         s = self.strip
         if s is None:
             return 0
@@ -274,7 +275,7 @@ class TimelineView(QWidget):
         for b in s.blocks:
             end = min(s.end, self.now if b.end is None else b.end)
             total += max(0, end - max(s.start, b.start))
-        return total
+        return total - sum(g.end - g.start for g in s.gaps if g.kind == "away_kept")
 
     def gap_seconds(self) -> dict[str, int]:
         """Seconds per gap kind (as ``tracker day`` counts them)."""
@@ -389,13 +390,16 @@ class TimelineView(QWidget):
                 text = f"{hour:02d}"
                 p.drawText(QPointF(x - fm.horizontalAdvance(text) / 2, base), text)
 
-        # the gaps under the blocks: one fill per kind (untracked ones hatched)
+        # the gaps between the blocks: one fill per kind (untracked ones hatched); kept away
+        # time lies inside an entry, so it is a band over the block's lower edge (drawn after)
         dark = pal.color(QPalette.ColorRole.Window).lightness() < 128
         by_kind: dict[str, list[QRectF]] = {}
         for g in s.gaps:
             x0 = left + (max(g.start, s.start) - s.start) * scale
             w = max((min(g.end, s.end) - max(g.start, s.start)) * scale, 1.0)
-            by_kind.setdefault(g.kind, []).append(QRectF(x0, top + 6, w, h - 12))
+            band = QRectF(x0, top + h - 8, w, 6) if g.kind == "away_kept" else None
+            by_kind.setdefault(g.kind, []).append(band or QRectF(x0, top + 6, w, h - 12))
+        kept = by_kind.pop("away_kept", [])
         p.setPen(Qt.PenStyle.NoPen)
         for kind, rects in by_kind.items():
             color = QColor.fromRgbF(*gap_rgb(kind, dark))
@@ -431,6 +435,10 @@ class TimelineView(QWidget):
                 inner = rect.adjusted(3, 0, -3, 0)
                 text = fm.elidedText(label, Qt.TextElideMode.ElideRight, int(inner.width()))
                 p.drawText(inner, Qt.AlignmentFlag.AlignVCenter, text)
+        if kept:
+            p.setPen(Qt.PenStyle.NoPen)
+            p.setBrush(QColor.fromRgbF(*gap_rgb("away_kept", dark)))
+            p.drawRects(kept)
 
         if self.selected is not None:
             i = next((k for k, b in enumerate(s.blocks) if b.entry_id == self.selected), None)
