@@ -106,3 +106,36 @@ def round_half_up_div(n: int, d: int) -> int:
     if n >= 0:
         return (2 * n + d) // (2 * d)
     return -((-2 * n + d) // (2 * d))
+
+
+# -- allocation (invoices: server-spec §6.5) ----------------------------------
+
+
+def allocate(total: int, weights: list[int]) -> list[int]:
+    """``total`` split in proportion to ``weights`` by the largest-remainder method.
+
+    The parts sum to ``total`` exactly (invariant I2). Each part is the floor of its exact
+    share; the units left over go to the largest remainders, ties to the earlier weight (the
+    caller orders weights by start, then id). A negative total is split as its mirror. All
+    weights zero: the whole total goes to the first.
+    """
+    if not weights:
+        if total:
+            raise ValueError("nothing to allocate a non-zero total to")
+        return []
+    if any(w < 0 for w in weights):
+        raise ValueError("weights must not be negative")
+    if total < 0:
+        return [-p for p in allocate(-total, weights)]
+    whole = sum(weights)
+    if whole == 0:
+        return [total] + [0] * (len(weights) - 1)
+    parts = []
+    remainders = []
+    for i, w in enumerate(weights):
+        q, r = divmod(total * w, whole)
+        parts.append(q)
+        remainders.append((-r, i))
+    for _, i in sorted(remainders)[: total - sum(parts)]:
+        parts[i] += 1
+    return parts

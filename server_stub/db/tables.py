@@ -184,9 +184,13 @@ tasks = Table(
     Column("seq", BigInteger, nullable=False),
     Column("created_at", BigInteger, nullable=False),
     Column("updated_at", BigInteger, nullable=False),
+    # Who the task is assigned to (a member of the project), checked by the API. No foreign key:
+    # adding one on SQLite means rebuilding ``tasks``, which intervals reference.
+    Column("assignee_id", ID),
     CheckConstraint("status IN ('open', 'in_progress', 'done')", name="status"),
     Index("ix_tasks_project_id", "project_id"),
     Index("ix_tasks_seq", "seq"),
+    Index("ix_tasks_assignee_id", "assignee_id"),
 )
 
 intervals = Table(
@@ -315,6 +319,128 @@ sign_in_failures = Table(
     Column("blocked_until", BigInteger),
 )
 
+# Browser sessions of the web pages (server-spec §6.15): the cookie carries a random id, only its
+# SHA-256 is stored. ``csrf_secret`` is the per-session secret the forms' masked tokens carry.
+# A session ends 12 h after ``last_seen_at`` or at ``expires_at`` (30 days after sign-in), and is
+# deleted on sign-out and when the user's password changes. A share-link session has no user.
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("secret_hash", String(64), nullable=False, unique=True),
+    Column("user_id", ID, ForeignKey("users.id", ondelete="CASCADE")),
+    Column("share_link_id", ID),
+    Column("csrf_secret", String(64), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("last_seen_at", BigInteger, nullable=False),
+    Column("expires_at", BigInteger, nullable=False),
+    Index("ix_web_sessions_user_id", "user_id"),
+    Index("ix_web_sessions_expires_at", "expires_at"),
+)
+
+# -- collaboration (server-spec §6.15): chat, files, share links, e-mail notices --------------
+
+messages = Table(
+    "messages",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("project_id", ID, ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
+    Column("user_id", ID, ForeignKey("users.id"), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("seq", BigInteger, nullable=False),  # commit order: the page order of the chat
+    Column("created_at", BigInteger, nullable=False),
+    Index("ix_messages_project_seq", "project_id", "seq"),
+)
+
+project_files = Table(
+    "project_files",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("project_id", ID, ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(255), nullable=False),  # as uploaded (sanitised on download)
+    Column("size", BigInteger, nullable=False),
+    Column("content_type", String(100), nullable=False),  # from the bytes, not the name
+    Column("sha256", String(64), nullable=False),  # also the storage address
+    Column("storage_key", String(200), nullable=False),  # path under the data dir
+    Column("uploaded_by", ID, ForeignKey("users.id"), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("deleted_at", BigInteger),
+    Index("ix_project_files_project_id", "project_id"),
+    Index("ix_project_files_sha256", "sha256"),
+)
+
+share_links = Table(
+    "share_links",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("project_id", ID, ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
+    Column("secret_hash", String(64), nullable=False, unique=True),  # sha256 hex of the secret
+    Column("password_hash", Text),  # argon2, when the link has a password
+    Column("grants", Text, nullable=False, server_default="{}"),  # JSON, as viewer grants
+    Column("expires_at", BigInteger),
+    Column("revoked_at", BigInteger),
+    Column("created_by", ID, ForeignKey("users.id"), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("access_count", Integer, nullable=False, server_default=text("0")),
+    Column("last_access_at", BigInteger),
+    Index("ix_share_links_project_id", "project_id"),
+)
+
+# The e-mail outbox: every notice is rendered once into a row, then sent; ``key`` makes each
+# notice happen once (a failed send is retried from the same row, never sent twice).
+notices = Table(
+    "notices",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("key", String(200), nullable=False, unique=True),
+    Column("kind", String(16), nullable=False),
+    Column("user_id", ID, ForeignKey("users.id", ondelete="SET NULL")),
+    Column("to_email", String(320), nullable=False),
+    Column("project_id", ID, ForeignKey("projects.id", ondelete="SET NULL")),
+    Column("subject", String(300), nullable=False),
+    Column("text_body", Text, nullable=False),
+    Column("html_body", Text, nullable=False),
+    Column("status", String(8), nullable=False),
+    Column("attempts", Integer, nullable=False, server_default=text("0")),
+    Column("last_error", Text),  # the SMTP server's answer of the last failed attempt
+    Column("message_id", String(300)),
+    Column("created_at", BigInteger, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+    Column("sent_at", BigInteger),
+    CheckConstraint("kind IN ('assignment', 'digest', 'summary')", name="kind"),
+    CheckConstraint("status IN ('pending', 'sending', 'sent', 'failed')", name="status"),
+    Index("ix_notices_status", "status"),
+)
+
+# Chat messages someone has not been e-mailed about yet, and when they last got a digest: the
+# 15-minute rule lives here, so several server processes send one digest between them.
+chat_pending = Table(
+    "chat_pending",
+    metadata,
+    Column("user_id", ID, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("message_id", ID, ForeignKey("messages.id", ondelete="CASCADE"), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    PrimaryKeyConstraint("user_id", "message_id"),
+)
+
+chat_digests = Table(
+    "chat_digests",
+    metadata,
+    Column("user_id", ID, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("last_sent_at", BigInteger, nullable=False),
+)
+
+# The weekly progress summary of a project, claimed once per ISO week (``2026-W48``).
+sent_summaries = Table(
+    "sent_summaries",
+    metadata,
+    Column("project_id", ID, ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
+    Column("iso_week", String(8), nullable=False),
+    Column("recipients", Integer, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    PrimaryKeyConstraint("project_id", "iso_week"),
+)
+
 contacts = Table(
     "contacts",
     metadata,
@@ -395,8 +521,177 @@ audit_events = Table(
     Index("ix_audit_events_at", "at"),
 )
 
+# -- invoices (server-spec §6.2, §6.5-§6.7) --------------------------------------------------
+# One table for client invoices, credit notes and team invoices (payouts to a member): a
+# client invoice has ``client_id``, a team invoice ``user_id``. Dates are ISO ``YYYY-MM-DD``
+# strings, local to the workspace zone. JSON columns are canonical text.
+INVOICE_KINDS = ("invoice", "credit_note", "team_invoice")
+
+invoices = Table(
+    "invoices",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Column("status", String(8), nullable=False),
+    Column("client_id", ID, ForeignKey("clients.id")),
+    Column("user_id", ID, ForeignKey("users.id")),  # the payee of a team invoice
+    Column("period_from", String(10), nullable=False),
+    Column("period_to", String(10), nullable=False),
+    Column("issue_date", String(10), nullable=False),
+    Column("due_date", String(10), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("number", String(64)),  # NULL until final
+    Column("series", String(16)),  # the invoice_series row the number came from
+    Column("subtotal_minor", BigInteger, nullable=False, server_default=text("0")),
+    Column("tax_minor", BigInteger, nullable=False, server_default=text("0")),
+    Column("total_minor", BigInteger, nullable=False, server_default=text("0")),
+    Column("paid_minor", BigInteger, nullable=False, server_default=text("0")),
+    Column("tax_ppm", Integer, nullable=False, server_default=text("0")),  # the default rate
+    Column("tax_category", String(2)),  # NULL: chosen from the rate and the parties
+    Column("exemption_reason", String(300)),
+    Column("fx", Text, nullable=False, server_default="[]"),
+    Column("warnings", Text, nullable=False, server_default="[]"),
+    Column("credits_invoice_id", ID, ForeignKey("invoices.id")),
+    Column("credit_note_id", ID, ForeignKey("invoices.id")),
+    Column("snapshot", Text),
+    Column("snapshot_sha256", String(64)),
+    Column("revision", Integer, nullable=False, server_default=text("1")),
+    Column("notes", Text),
+    Column("created_by", ID, ForeignKey("users.id")),
+    Column("finalized_at", BigInteger),
+    Column("finalized_by", ID, ForeignKey("users.id")),
+    Column("voided_at", BigInteger),
+    Column("voided_by", ID, ForeignKey("users.id")),
+    Column("void_reason", Text),
+    Column("created_at", BigInteger, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+    CheckConstraint("kind IN ('invoice', 'credit_note', 'team_invoice')", name="kind"),
+    CheckConstraint("status IN ('draft', 'final', 'void')", name="status"),
+    Index("uq_invoices_kind_number", "kind", "number", unique=True),
+    Index("ix_invoices_client_id", "client_id"),
+    Index("ix_invoices_user_id", "user_id"),
+    Index("ix_invoices_status_kind", "status", "kind"),
+)
+
+invoice_lines = Table(
+    "invoice_lines",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("invoice_id", ID, ForeignKey("invoices.id", ondelete="CASCADE"), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("kind", String(8), nullable=False),  # time | manual
+    Column("project_id", ID, ForeignKey("projects.id")),
+    Column("task_id", ID, ForeignKey("tasks.id")),
+    Column("user_id", ID, ForeignKey("users.id")),
+    Column("description", Text, nullable=False),
+    Column("seconds", BigInteger),  # raw tracked seconds behind a time line
+    Column("quantity_seconds", BigInteger),  # time lines: billed, on the 36-second grid
+    Column("quantity_milli", BigInteger),  # manual lines: units x 1000
+    Column("unit_price_minor", BigInteger, nullable=False),
+    Column("amount_minor", BigInteger, nullable=False),
+    Column("tax_ppm", Integer, nullable=False),
+    Column("source_currency", String(3)),  # the rate's currency when converted
+    Column("source_unit_price_minor", BigInteger),
+    CheckConstraint("kind IN ('time', 'manual')", name="kind"),
+    Index("ix_invoice_lines_invoice_id", "invoice_id", "position"),
+    Index("ix_invoice_lines_project_id", "project_id"),
+)
+
+# Which interval is on which line. ``ledger`` separates billing (client invoices) from pay
+# (team invoices): an interval may be billed once *and* paid once, never either twice.
+invoice_intervals = Table(
+    "invoice_intervals",
+    metadata,
+    Column("line_id", ID, ForeignKey("invoice_lines.id", ondelete="CASCADE"), nullable=False),
+    Column("invoice_id", ID, ForeignKey("invoices.id", ondelete="CASCADE"), nullable=False),
+    Column("interval_id", ID, ForeignKey("intervals.id"), nullable=False),
+    Column("ledger", String(4), nullable=False),  # bill | pay
+    Column("interval_revision", Integer, nullable=False),
+    Column("billed_seconds", BigInteger, nullable=False),
+    Column("allocated_amount_minor", BigInteger, nullable=False),
+    Column("state", String(8), nullable=False),  # draft | final | released
+    PrimaryKeyConstraint("line_id", "interval_id"),
+    CheckConstraint("ledger IN ('bill', 'pay')", name="ledger"),
+    CheckConstraint("state IN ('draft', 'final', 'released')", name="state"),
+    Index("ix_invoice_intervals_invoice_id", "invoice_id", "interval_id"),
+    Index("ix_invoice_intervals_interval_id", "interval_id"),
+    # Never billed twice, never paid twice: database facts, not only code.
+    Index(
+        "uq_invoice_intervals_billed_once",
+        "interval_id",
+        unique=True,
+        sqlite_where=text("state = 'final' AND ledger = 'bill'"),
+        postgresql_where=text("state = 'final' AND ledger = 'bill'"),
+    ),
+    Index(
+        "uq_invoice_intervals_paid_once",
+        "interval_id",
+        unique=True,
+        sqlite_where=text("state = 'final' AND ledger = 'pay'"),
+        postgresql_where=text("state = 'final' AND ledger = 'pay'"),
+    ),
+)
+
+# The number counters, one row per kind, taken inside the finalize transaction (gap-free).
+invoice_series = Table(
+    "invoice_series",
+    metadata,
+    Column("kind", String(16), primary_key=True),
+    Column("format", String(64), nullable=False),
+    Column("reset", String(8), nullable=False),  # never | yearly
+    Column("period", String(8), nullable=False, server_default=""),  # the year counted in
+    Column("next_value", BigInteger, nullable=False),
+)
+
+payments = Table(
+    "payments",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("invoice_id", ID, ForeignKey("invoices.id", ondelete="CASCADE"), nullable=False),
+    Column("amount_minor", BigInteger, nullable=False),
+    Column("date", String(10), nullable=False),
+    Column("method", String(64)),
+    Column("reference", String(200)),
+    Column("idempotency_key", String(255)),
+    Column("created_by", ID, ForeignKey("users.id")),
+    Column("created_at", BigInteger, nullable=False),
+    Index("ix_payments_invoice_id", "invoice_id", "date"),
+    Index("uq_payments_invoice_key", "invoice_id", "idempotency_key", unique=True),
+)
+
+invoice_deliveries = Table(
+    "invoice_deliveries",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("invoice_id", ID, ForeignKey("invoices.id", ondelete="CASCADE"), nullable=False),
+    Column("idempotency_key", String(255)),
+    Column("recipients", Text, nullable=False),  # JSON list of e-mail addresses
+    Column("status", String(8), nullable=False),
+    Column("message_id", String(300)),
+    Column("smtp_answer", Text),
+    Column("created_by", ID, ForeignKey("users.id")),
+    Column("created_at", BigInteger, nullable=False),
+    Column("sent_at", BigInteger),
+    CheckConstraint("status IN ('sending', 'sent', 'failed')", name="status"),
+    Index("uq_invoice_deliveries_invoice_key", "invoice_id", "idempotency_key", unique=True),
+)
+
 # Tables a fresh database gets rows in, in an order safe for deletion (children first).
 ALL_TABLES_CHILD_FIRST = (
+    web_sessions,
+    invoice_deliveries,
+    payments,
+    invoice_intervals,
+    invoice_lines,
+    invoices,
+    invoice_series,
+    sent_summaries,
+    chat_digests,
+    chat_pending,
+    notices,
+    share_links,
+    project_files,
+    messages,
     exchange_rates,
     rate_history,
     project_contacts,
@@ -419,25 +714,40 @@ ALL_TABLES_CHILD_FIRST = (
 
 __all__ = [
     "ALL_TABLES_CHILD_FIRST",
+    "INVOICE_KINDS",
     "RATE_HOLDERS",
     "ROLES",
     "activity_slots",
     "api_tokens",
     "audit_events",
+    "chat_digests",
+    "chat_pending",
     "clients",
     "contacts",
     "counters",
     "exchange_rates",
     "idempotency_records",
     "intervals",
+    "invoice_deliveries",
+    "invoice_intervals",
+    "invoice_lines",
+    "invoice_series",
+    "invoices",
+    "messages",
     "metadata",
+    "notices",
+    "payments",
     "project_contacts",
+    "project_files",
     "project_members",
     "projects",
     "rate_history",
     "screenshots",
+    "sent_summaries",
+    "share_links",
     "sign_in_failures",
     "tasks",
     "users",
+    "web_sessions",
     "workspace",
 ]

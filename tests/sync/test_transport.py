@@ -7,8 +7,9 @@ import subprocess
 import sys
 
 from tracker.store import sync_state as ss
-from tracker.sync.engine import SyncEngine, SyncReport, batch_key
+from tracker.sync.engine import SyncEngine, SyncReport
 from tracker.sync.transport import Response, _pays_to_gzip
+from tracker.sync.wire import batch_key
 
 
 class FakeTransport:

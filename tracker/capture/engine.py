@@ -17,6 +17,8 @@ from .backends import Backends
 from .shots import ShotPlanner
 from .slots import Slot, SlotRecorder
 
+ACTIVE_IDLE_SECONDS = 60
+
 
 @dataclass(frozen=True, slots=True)
 class Tracking:
@@ -40,6 +42,8 @@ class TickResult:
     slots: list[Slot] = field(default_factory=list)
     away: list[AwayPeriod] = field(default_factory=list)
     shot: ShotOrder | None = None
+    active: bool = False  # input since the last tick, or the OS saw some within a minute
+    slept: float = 0.0  # seconds the machine was suspended just before this tick
 
 
 class CaptureEngine:
@@ -97,7 +101,9 @@ class CaptureEngine:
         self._last_counts = (kb, ms)
         dk, dm = max(0, kb - lk), max(0, ms - lm)
         slept = self.backends.suspend.slept() if slept is None else slept
+        res.slept = slept
         idle = self.backends.idle.idle_seconds()
+        res.active = dk + dm > 0 or (idle is not None and idle < ACTIVE_IDLE_SECONDS)
         t = self.tracking
         res.away = self.detector.tick(
             wall, idle, slept, t.interval_id if t else None, t.started_at if t else 0

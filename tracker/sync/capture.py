@@ -42,6 +42,7 @@ from ..store import capture as cs
 from ..store.repo import Store
 from .errors import Refused
 from .transport import Transport, encode_json
+from .wire import batch_key, wire_time
 
 BATCH_SIZE = 500
 #: Upload answers after which a screenshot stays on this machine. Only the first is retried
@@ -137,8 +138,6 @@ class CapturePusher:
             self._take_slots(rows, answer, report)
 
     def _send_slots(self, rows: list[cs.PendingSlot]) -> dict[str, Any]:
-        from .engine import batch_key, wire_time
-
         items = []
         for r in rows:
             item = {
@@ -253,8 +252,6 @@ class CapturePusher:
             self._upload(shot, report)
 
     def _upload(self, shot: cs.Screenshot, report: CaptureReport) -> None:
-        from .engine import wire_time
-
         try:
             data = shot.path.read_bytes()
         except OSError:

@@ -15,7 +15,6 @@ crash at any instant leaves either the page applied and the cursor moved, or nei
 
 from __future__ import annotations
 
-import hashlib
 import threading
 import time
 import uuid
@@ -33,22 +32,11 @@ from .capture import CapturePusher, CaptureReport
 from .conflicts import merge
 from .errors import Refused
 from .transport import Transport, encode_json
+from .wire import batch_key, parse_time, wire_time
 
 BATCH_SIZE = 500
 PAGE_SIZE = 1000
 MERGE_PASSES = 3
-
-
-def wire_time(epoch: int | None) -> str | None:
-    if epoch is None:
-        return None
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
-
-
-def parse_time(text: str | None) -> int | None:
-    if text is None:
-        return None
-    return int(datetime.fromisoformat(text).timestamp())
 
 
 def server_content(data: dict[str, Any], deleted: bool | None = None) -> Content:
@@ -94,11 +82,6 @@ class SyncReport:
             "last_sync": self.last_success,
             "capture": {**self.capture.as_dict(), "problems": self.capture_problems},
         }  # fmt: skip
-
-
-def batch_key(raw: bytes) -> str:
-    """The same batch (its encoded body) always gets the same key; a different one never does."""
-    return "tracker-batch-" + hashlib.sha256(raw).hexdigest()[:40]
 
 
 class _Call(threading.Thread):

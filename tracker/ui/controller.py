@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 POLL_MS = 2000  # how often the worker asks SQLite whether another process wrote
 HOUSEKEEPING_MS = 3600 * 1000
+DASHBOARD_ROLES = ("admin", "manager")  # who the tray offers the server's web dashboard
+SYNC_SOON_MS = 2000  # a change syncs this long after the last of a burst of changes
 
 
 def user_message(exc: Exception) -> str:
@@ -73,6 +75,10 @@ class Controller(QObject):
         self._housekeeping = QTimer(self)
         self._housekeeping.setInterval(HOUSEKEEPING_MS)
         self._housekeeping.timeout.connect(self.housekeeping)
+        self._sync_soon = QTimer(self)  # debounce: one sync after a burst of changes
+        self._sync_soon.setSingleShot(True)
+        self._sync_soon.setInterval(SYNC_SOON_MS)
+        self._sync_soon.timeout.connect(lambda: self.sync.trigger())
 
     # -- life cycle ---------------------------------------------------------------------------
 
@@ -86,6 +92,7 @@ class Controller(QObject):
         self._beat.stop()
         self._poll.stop()
         self._housekeeping.stop()
+        self._sync_soon.stop()
         self.sync.stop()
 
     def refresh(self) -> None:
@@ -93,7 +100,8 @@ class Controller(QObject):
 
         def job(t: Tracker) -> tuple[Overview, int, DayStrip]:
             ov = t.overview(day)
-            return ov, t.data_version(), day_strip(ov.entries, ov.day, t.tz)
+            gaps = t.day(ov.day).account.gaps  # the day's untracked kinds (`tracker day`)
+            return ov, t.data_version(), day_strip(ov.entries, ov.day, t.tz, gaps)
 
         self.executor.submit(job, self._loaded, self._fail)
 
@@ -129,12 +137,21 @@ class Controller(QObject):
         self.failed.emit(user_message(exc))
 
     def _then_refresh(self, message: str | None = None) -> Callable[[object], None]:
+        """After a change: say ``message``, show the new state, and sync soon."""
+
         def done(_: object) -> None:
             if message:
                 self.notice.emit(message)
+            self.changed_here()
             self.refresh()
 
         return done
+
+    def changed_here(self) -> None:
+        """Something changed in this app (start, stop, edit, delete, an answered Away dialog, a
+        new task): the background sync runs in a moment (debounced), so the server sees a
+        running timer while it runs. Offline it fails quietly and the timed sync retries."""
+        self._sync_soon.start()
 
     # -- the timer ----------------------------------------------------------------------------
 
@@ -155,11 +172,7 @@ class Controller(QObject):
         self.executor.submit(job, self._then_refresh(), self._fail)
 
     def stop(self) -> None:
-        def done(_: object) -> None:
-            self.sync.trigger()  # push the finished entry soon
-            self.refresh()
-
-        self.executor.submit(lambda t: t.stop(), done, self._fail)
+        self.executor.submit(lambda t: t.stop(), self._then_refresh(), self._fail)
 
     def toggle(self) -> None:
         """Stop what runs, or start the most recent task again."""
@@ -174,6 +187,69 @@ class Controller(QObject):
         self.executor.submit(
             lambda t: t.set_task(task_id, status=status), self._then_refresh(), self._fail
         )
+
+    # -- projects and tasks (local projects fully; in server projects, tasks) ------------------
+
+    def quick_start(
+        self,
+        text: str,
+        project_id: str | None = None,
+        on_done: Callable[[object], None] | None = None,
+        on_error: Callable[[Exception], None] | None = None,
+    ) -> None:
+        """The quick-start box: start the task ``text`` names, creating it (and a local project)
+        when missing; ``project_id``: where a bare new title goes. One transaction."""
+
+        def job(t: Tracker) -> object:
+            with t.store.transaction():
+                made = t.quick_task(text, project_id)
+                t.start(made.task.id)
+            t.heartbeat()
+            return made
+
+        def done(made) -> None:
+            if on_done:
+                on_done(made)
+            self._then_refresh(made.line)(made)
+
+        self.executor.submit(job, done, on_error or self._fail)
+
+    def _change(
+        self,
+        job: Callable[[Tracker], object],
+        message: Callable[[object], str],
+        on_done: Callable[[object], None] | None,
+        on_error: Callable[[Exception], None] | None,
+    ) -> None:
+        def done(result: object) -> None:
+            if on_done:
+                on_done(result)
+            self._then_refresh(message(result))(result)
+
+        self.executor.submit(job, done, on_error or self._fail)
+
+    def add_project(self, name: str, on_done=None, on_error=None) -> None:
+        """A new local project (server projects are made on the server)."""
+        self._change(lambda t: t.add_project(name), lambda p: f"Created project {p.name}",
+                     on_done, on_error)  # fmt: skip
+
+    def add_task(self, project_id: str, title: str, on_done=None, on_error=None) -> None:
+        self._change(lambda t: t.add_task(project_id, title),
+                     lambda k: f"Created task {k.project_name} / {k.title}", on_done,
+                     on_error)  # fmt: skip
+
+    def rename_project(self, project_id: str, name: str, on_done=None, on_error=None) -> None:
+        self._change(lambda t: t.set_project(project_id, name=name),
+                     lambda p: f"Renamed the project to {p.name}", on_done, on_error)  # fmt: skip
+
+    def archive_project(self, project_id: str, archived: bool = True, on_error=None) -> None:
+        word = "Archived" if archived else "Unarchived"
+        self._change(lambda t: t.set_project(project_id, archived=archived),
+                     lambda p: f"{word} {p.name}", None, on_error)  # fmt: skip
+
+    def rename_task(self, task_id: str, title: str, on_done=None, on_error=None) -> None:
+        self._change(lambda t: t.set_task(task_id, title=title),
+                     lambda k: f"Renamed the task to {k.title}", on_done, on_error)  # fmt: skip
 
     # -- entries ------------------------------------------------------------------------------
 
@@ -194,6 +270,7 @@ class Controller(QObject):
             if on_done:
                 on_done(e)
             self.notice.emit(f"Added {e.task_title}")
+            self.changed_here()
             self.refresh()
 
         self.executor.submit(
@@ -213,6 +290,7 @@ class Controller(QObject):
         def done(e: Interval) -> None:
             if on_done:
                 on_done(e)
+            self.changed_here()
             self.refresh()
 
         self.executor.submit(
@@ -231,6 +309,7 @@ class Controller(QObject):
 
         def done(gone: Interval) -> None:
             self.deleted.emit(entry or gone)
+            self.changed_here()
             self.refresh()
 
         self.executor.submit(lambda t: t.delete(entry_id), done, self._fail)
@@ -243,7 +322,7 @@ class Controller(QObject):
         def done(back: Interval) -> None:
             self.restored.emit(back)
             self.notice.emit(f"Restored {back.task_title}")
-            self.sync.trigger()  # push the un-delete soon
+            self.changed_here()  # push the un-delete soon
             self.refresh()
 
         self.executor.submit(lambda t: t.restore(entry_id), done, on_error or self._fail)
@@ -390,6 +469,14 @@ class Controller(QObject):
         if problem is not None and problem.kind == "sign_in":
             return False
         return self.sync_state() != "Not signed in"
+
+    def dashboard_url(self) -> str | None:
+        """Where "Open the web dashboard" goes (the server's sign-in page, then the dashboard),
+        or None: not signed in, or not an admin or manager there."""
+        ov = self.overview
+        if ov is None or not ov.server_url or ov.server_role not in DASHBOARD_ROLES:
+            return None
+        return f"{ov.server_url.rstrip('/')}/login?next=/dashboard"
 
     def sync_attention(self) -> Attention | None:
         """What the last sync left for the user (the tray's dot), or None."""

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, Signal
-from PySide6.QtGui import QAction
+from PySide6.QtCore import QObject, QUrl, Signal
+from PySide6.QtGui import QAction, QDesktopServices
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
 from ..timeparse import hms
 from .controller import Controller
 from .icons import tracker_icon
 
+NOTIFY_MS = 15_000
+
 
 class Tray(QObject):
     open_requested = Signal()
     add_time_requested = Signal()
+    quick_start_requested = Signal()  # "Start new task…": the window's quick-start box
+    reminder_clicked = Signal(object)  # Reminder: the user clicked its notification
     sign_in_requested = Signal()
     quit_requested = Signal()
 
@@ -25,6 +29,8 @@ class Tray(QObject):
         self.icon = QSystemTrayIcon(tracker_icon(False), self)
         self.icon.setContextMenu(self.menu)
         self.icon.activated.connect(self._activated)
+        self.icon.messageClicked.connect(self._message_clicked)
+        self.shown_reminder = None  # the reminder whose notification shows last (None: other)
         self._look: tuple[bool, bool] | None = None  # (running, sync needs attention)
         controller.changed.connect(lambda _ov: self.update_icon())
         controller.sync_changed.connect(lambda _s: self.update_icon())
@@ -58,7 +64,8 @@ class Tray(QObject):
             self.open_requested.emit()
 
     def rebuild(self) -> None:
-        """The menu from state: what runs, Start/Stop, recent tasks, add, open, sync, quit."""
+        """The menu from state: what runs, Start/Stop, recent tasks, add, open (the window; the
+        web dashboard for admins and managers), sync, quit."""
         c = self.controller
         ov = c.overview
         m = self.menu
@@ -88,10 +95,18 @@ class Tray(QObject):
                 a = sub.addAction(f"{t.project_name} / {t.title}")
                 a.triggered.connect(lambda _=False, tid=t.id: c.start(tid))
                 self.recent_actions.append(a)
+        new = m.addAction("Start new task…")
+        new.setObjectName("quickStart")
+        new.triggered.connect(self.quick_start_requested.emit)
         add = m.addAction("Add time…")
         add.triggered.connect(self.add_time_requested.emit)
         opener = m.addAction("Open Tracker")
         opener.triggered.connect(self.open_requested.emit)
+        web = c.dashboard_url()
+        if web is not None:  # admins and managers: the server's pages in the browser
+            dash = m.addAction("Open the web dashboard")
+            dash.setObjectName("dashboard")
+            dash.triggered.connect(lambda _=False, u=web: QDesktopServices.openUrl(QUrl(u)))
         m.addSeparator()
         state = c.sync_state()
         problem = c.sync_attention()
@@ -105,6 +120,20 @@ class Tray(QObject):
             self.sync_action.triggered.connect(self.sign_in_requested.emit)
         self.quit_action = m.addAction("Quit")
         self.quit_action.triggered.connect(self.quit_requested.emit)
+
+    # -- notifications (never modal) ----------------------------------------------------------
+
+    def notify(self, title: str, text: str, reminder: object = None, warning: bool = False):
+        """A notification from the tray; a click on a reminder's does its one action."""
+        self.shown_reminder = reminder
+        kind = QSystemTrayIcon.MessageIcon
+        self.icon.showMessage(title, text, kind.Warning if warning else kind.Information,
+                              NOTIFY_MS)  # fmt: skip
+
+    def _message_clicked(self) -> None:
+        reminder, self.shown_reminder = self.shown_reminder, None
+        if reminder is not None:
+            self.reminder_clicked.emit(reminder)
 
     def action(self, text: str) -> QAction | None:
         """The menu entry (or recent task) whose text starts with ``text`` (for tests)."""
