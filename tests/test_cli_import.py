@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from conftest import Cli
+from cliutil import Cli
 
 from tracker.model import Origin, Project
 from tracker.store import open_store
