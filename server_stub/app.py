@@ -32,7 +32,8 @@ from .api import (
 )
 from .api.deps import AppState
 from .db.session import Database, make_engine
-from .middleware import BodyLimitMiddleware
+from .middleware import BodyLimitMiddleware, SecurityHeadersMiddleware
+from .ratelimit import Limiter, RateLimitMiddleware
 from .security import Passwords
 from .services import notices
 from .services.mail import Mailer
@@ -91,10 +92,33 @@ def create_app(settings: Settings, *, clock=None) -> FastAPI:
     def healthz() -> dict:
         return {"ok": True}
 
+    # The last added runs first: headers on everything, then CORS, the rate limit, body limits.
     app.add_middleware(
         BodyLimitMiddleware,
         max_bytes=settings.max_body_bytes,
-        path_limits={API_PREFIX + screenshots.UPLOAD_PATH: screenshots.MAX_UPLOAD_BYTES},
-        pattern_limits={API_PREFIX + collab.FILE_UPLOAD_PATH: collab.MAX_UPLOAD_BYTES},
+        path_limits={
+            API_PREFIX + screenshots.UPLOAD_PATH: screenshots.MAX_UPLOAD_BYTES,
+            API_PREFIX + collab.FILE_UPLOAD_PATH: collab.MAX_UPLOAD_BYTES,
+        },
     )
+    app.add_middleware(RateLimitMiddleware, limiter=Limiter(settings.rate_limits))
+    if settings.cors_origins:
+        from fastapi.middleware.cors import CORSMiddleware
+
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.cors_origins),
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+            allow_headers=[
+                "Authorization",
+                "Content-Type",
+                "Content-Encoding",
+                "Idempotency-Key",
+                "If-Match",
+                "Tracker-Writer",
+            ],
+            expose_headers=["Retry-After", "ETag", "Location"],
+            max_age=600,
+        )
+    app.add_middleware(SecurityHeadersMiddleware)
     return app

@@ -1,5 +1,5 @@
-"""``tracker-server``: init, create-user, set-password, create-token, purge-screenshots,
-send-summaries, serve (contract §3).
+"""``tracker-server``: init, create-user, set-password, create-token, purge-screenshots, backup,
+restore, send-summaries, serve (contract §3).
 
 Exit codes: 0 success, 1 a refused request (one line on stderr), 2 bad usage. Never a traceback.
 """
@@ -75,6 +75,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dry-run", action="store_true", help="say what would go out; send nothing")
     _mail_options(p)
 
+    p = sub.add_parser(
+        "backup", help="write a consistent copy of the database and stored files to FILE "
+        "(while the server serves)",
+    )  # fmt: skip
+    _common(p)
+    p.add_argument("file", metavar="FILE")
+
+    p = sub.add_parser("restore", help="restore FILE into an empty data dir and database")
+    _common(p)
+    p.add_argument("file", metavar="FILE")
+
     p = sub.add_parser("serve", help="serve the API")
     _common(p)
     p.add_argument("--host", default="127.0.0.1")
@@ -86,6 +97,21 @@ def build_parser() -> argparse.ArgumentParser:
         "--log-level", default="info", choices=("critical", "error", "warning", "info", "debug")
     )
     _mail_options(p)
+    p.add_argument(
+        "--rate-limit", metavar="LIMITS",
+        help="per-token request limits, e.g. 100/s,3000/min (the default), or off "
+        "(env TRACKER_RATE_LIMIT; per worker process)",
+    )  # fmt: skip
+    p.add_argument(
+        "--cors-origin", action="append", metavar="ORIGIN",
+        help="allow cross-origin requests from ORIGIN (repeatable; env TRACKER_CORS_ORIGINS, "
+        "comma-separated); CORS is off without it",
+    )  # fmt: skip
+    p.add_argument(
+        "--max-body-bytes", type=int, metavar="N",
+        help="largest request body in bytes (default 2 MiB; uploads have their own limits; "
+        "env TRACKER_MAX_BODY_BYTES)",
+    )  # fmt: skip
     return parser
 
 
@@ -285,6 +311,55 @@ def cmd_send_summaries(args: argparse.Namespace) -> int:
     return 0
 
 
+def _summary(s) -> str:
+    mib = s.blob_bytes / (1 << 20)
+    missing = f"; {len(s.missing)} referenced files were already deleted" if s.missing else ""
+    return (f"{s.database} database at revision {s.revision}, {s.rows} rows in {s.tables} "
+            f"tables, {s.files} stored files ({mib:.1f} MiB){missing}")  # fmt: skip
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .services.backup import BackupError, backup
+
+    settings, db = _open(args)
+    db.dispose()
+    try:
+        s = backup(settings, Path(args.file))
+    except BackupError as exc:
+        raise CliError(str(exc)) from None
+    print(f"backup written to {s.path}: {_summary(s)}")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from .db.migrate import upgrade
+    from .db.session import make_engine
+    from .services.backup import BackupError, restore
+
+    settings = _settings(args)
+    try:
+        s = restore(settings, Path(args.file))
+    except BackupError as exc:
+        raise CliError(str(exc)) from None
+    engine = make_engine(settings)
+    try:
+        upgrade(engine)  # a backup of an older schema is brought up to date
+    except SQLAlchemyError as exc:
+        raise CliError(
+            f"restored, but the schema upgrade failed: {str(exc).splitlines()[0]}"
+        ) from None
+    finally:
+        engine.dispose()
+    print(f"restored {s.path} into {settings.data_dir}: {_summary(s)}")
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -295,6 +370,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         raise CliError("--workers must be at least 1")
     if bool(args.ssl_certfile) != bool(args.ssl_keyfile):
         raise CliError("give both --ssl-certfile and --ssl-keyfile")
+    _serve_limits(args)
     # Workers are separate processes: they rebuild the settings from the environment.
     os.environ["TRACKER_DATABASE_URL"] = settings.database_url
     os.environ["TRACKER_SERVER_DATA_DIR"] = str(settings.data_dir)
@@ -319,6 +395,26 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _serve_limits(args: argparse.Namespace) -> None:
+    """Check ``serve``'s limit options and hand them to the workers in the environment."""
+    from .settings import parse_origins, parse_rate_limits
+
+    try:
+        if args.rate_limit is not None:
+            parse_rate_limits(args.rate_limit)
+            os.environ["TRACKER_RATE_LIMIT"] = args.rate_limit
+        if args.cors_origin:
+            os.environ["TRACKER_CORS_ORIGINS"] = ",".join(parse_origins(",".join(args.cors_origin)))
+        parse_origins(os.environ.get("TRACKER_CORS_ORIGINS", ""))
+        parse_rate_limits(os.environ.get("TRACKER_RATE_LIMIT", "off"))
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    if args.max_body_bytes is not None:
+        if args.max_body_bytes < 1024:
+            raise CliError("--max-body-bytes must be at least 1024")
+        os.environ["TRACKER_MAX_BODY_BYTES"] = str(args.max_body_bytes)
+
+
 COMMANDS = {
     "init": cmd_init,
     "create-user": cmd_create_user,
@@ -326,6 +422,8 @@ COMMANDS = {
     "create-token": cmd_create_token,
     "purge-screenshots": cmd_purge_screenshots,
     "send-summaries": cmd_send_summaries,
+    "backup": cmd_backup,
+    "restore": cmd_restore,
     "serve": cmd_serve,
 }
 

@@ -155,7 +155,10 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def _bug(request: Request, exc: Exception) -> JSONResponse:  # pragma: no cover
         log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return problem_response(500, "internal_error", "the server failed; this is a bug")
+        return problem_response(
+            500, "internal_error", "the server failed; this is a bug",
+            headers={"X-Content-Type-Options": "nosniff"},  # outside the middleware
+        )  # fmt: skip
 
 
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {

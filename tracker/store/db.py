@@ -451,6 +451,11 @@ def corrupt_database(path: Path, exc: BaseException) -> StoreError:
         return StoreError(
             f"the database {path} is read-only: fix its permissions or choose another --data-dir"
         )
+    if "disk is full" in text or "No space left" in text:
+        return StoreError(
+            f"the disk holding {path.parent} is full: free some space — nothing saved is lost, "
+            "and Tracker carries on when there is room"
+        )
     return StoreError(
         f"the database {path} is damaged or not a Tracker database ({text}): "
         "move it aside (your other files are untouched) and restore a backup, "
