@@ -140,8 +140,8 @@ def run_db(kind: str, url: str, cases: int, tmp: Path) -> tuple[Tally, Tally, fl
         target = cases - stateless.n
 
         class Machine(schema.as_state_machine()):
-            def get_call_kwargs(self, case):
-                return {"headers": _headers(case, client, token)}
+            def before_call(self, case):
+                case.headers = _headers(case, client, token)  # over any generated token
 
             def validate_response(self, response, case, **kwargs):
                 stateful.check(response, case)

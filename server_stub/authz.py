@@ -47,6 +47,8 @@ class Action(StrEnum):
     CREATE_CLIENT = "create_client"
     CREATE_PROJECT = "create_project"
     TRACK_TIME = "track_time"
+    SEE_DASHBOARD = "see_dashboard"  # the web dashboard: everyone's time, members, clients
+    SEE_PORTAL = "see_portal"  # the client portal: the projects granted to a viewer
     MANAGE_INVOICES = "manage_invoices"  # uninvoiced time, drafts, finalize, payments
     VOID_INVOICES = "void_invoices"
     SEE_INVOICES = "see_invoices"  # issued ones, scoped by invoice_scope
@@ -62,13 +64,14 @@ class Action(StrEnum):
 
 
 _ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
-    Role.ADMIN: frozenset(Action),
+    Role.ADMIN: frozenset(Action) - {Action.SEE_PORTAL},
     Role.MANAGER: frozenset(
         {
             Action.LIST_CLIENTS,
             Action.CREATE_CLIENT,
             Action.CREATE_PROJECT,
             Action.TRACK_TIME,
+            Action.SEE_DASHBOARD,
             Action.MANAGE_INVOICES,
             Action.SEE_INVOICES,
             Action.MANAGE_TEAM_INVOICES,
@@ -78,7 +81,7 @@ _ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
         }
     ),
     Role.MEMBER: frozenset({Action.TRACK_TIME, Action.SEE_TEAM_INVOICES}),
-    Role.VIEWER: frozenset({Action.SEE_INVOICES}),
+    Role.VIEWER: frozenset({Action.SEE_PORTAL, Action.SEE_INVOICES}),
 }
 
 GRANTS = (
@@ -104,12 +107,28 @@ class Capability(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class ShareGrant:
+    """A share link's access: one project, seen as a viewer with the link's grants."""
+
+    link_id: str
+    project_id: str
+    grants: dict[str, bool] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
 class Actor:
     user_id: str
     role: Role
     token_id: str
     email: str = ""
     name: str = ""
+    share: ShareGrant | None = None  # someone with a share link: no account, one project
+
+    @classmethod
+    def for_share(cls, share: ShareGrant, session_id: str = "") -> Actor:
+        """The caller behind a share link: a viewer of its project with its grants only. The
+        user id matches no user, so every membership-based rule gives nothing beyond it."""
+        return cls(f"share:{share.link_id}", Role.VIEWER, session_id, "", "Shared link", share)
 
     @property
     def manages_all(self) -> bool:
@@ -167,6 +186,15 @@ def _capabilities(actor: Actor, kind: str | None, grants: dict[str, bool]) -> fr
 
 def project_access(conn: Connection, actor: Actor, project_id: str) -> ProjectAccess | None:
     """What ``actor`` may do on the project; None when they may not know it exists."""
+    if actor.share is not None:
+        if project_id != actor.share.project_id:
+            return None
+        archived = conn.execute(
+            select(projects.c.archived).where(projects.c.id == project_id)
+        ).scalar()
+        grants = {g: bool(actor.share.grants.get(g)) for g in GRANTS}
+        caps = _capabilities(actor, "viewer", grants)
+        return ProjectAccess(project_id, bool(archived), caps, "viewer", grants)
     row = conn.execute(
         select(projects.c.id, projects.c.archived, project_members.c.kind, project_members.c.grants)
         .select_from(
@@ -199,6 +227,20 @@ def project(
     if not access.has(need):
         raise Forbidden(f"you may not {need.value.replace('_', ' ')} on this project")
     return access
+
+
+def landing(actor: Actor) -> str:
+    """Where a signed-in browser lands: the dashboard, the portal, or the member's own week."""
+    if may(actor, Action.SEE_DASHBOARD):
+        return "/dashboard"
+    if may(actor, Action.SEE_PORTAL):
+        return "/portal"
+    return "/me"
+
+
+def portal_projects(actor: Actor) -> ColumnElement[bool]:
+    """A WHERE clause on ``projects``: the projects the caller views in the portal."""
+    return projects.c.id.in_(_viewer_projects(actor, None))
 
 
 def visible_projects(actor: Actor) -> ColumnElement[bool]:
@@ -247,6 +289,9 @@ def tasks_for_tracking(
 
 
 def _viewer_projects(actor: Actor, grant: str | None) -> Any:
+    if actor.share is not None:  # the link's project, if the link grants it
+        q = select(projects.c.id).where(projects.c.id == actor.share.project_id)
+        return q if grant is None or actor.share.grants.get(grant) else q.where(false())
     q = select(project_members.c.project_id).where(
         project_members.c.user_id == actor.user_id, project_members.c.kind == "viewer"
     )
@@ -274,6 +319,8 @@ def totals_scope_sql(actor: Actor) -> tuple[str, dict[str, Any], bool]:
     """
     if actor.manages_all:
         return "1 = 1", {}, False
+    if actor.share is not None:
+        return "t.project_id = :scope_pid", {"scope_pid": actor.share.project_id}, True
     viewed = (
         "t.project_id IN (SELECT pm.project_id FROM project_members pm "
         "WHERE pm.user_id = :scope_uid AND pm.kind = 'viewer')"
@@ -287,6 +334,8 @@ def may_group_by_user(conn: Connection, actor: Actor) -> bool:
     """Totals per user reveal who works on a project: viewers need ``show_members`` everywhere."""
     if actor.role != Role.VIEWER:
         return True
+    if actor.share is not None:
+        return bool(actor.share.grants.get("show_members"))
     rows = conn.execute(
         select(project_members.c.grants).where(
             project_members.c.user_id == actor.user_id, project_members.c.kind == "viewer"
@@ -319,6 +368,9 @@ def may_see_amounts(conn: Connection, actor: Actor, project_id: str | None = Non
     they view when no project is named."""
     if actor.role != Role.VIEWER:
         return True
+    if actor.share is not None:
+        shared = project_id in (None, actor.share.project_id)
+        return shared and bool(actor.share.grants.get("show_amounts"))
     q = select(project_members.c.grants).where(
         project_members.c.user_id == actor.user_id, project_members.c.kind == "viewer"
     )

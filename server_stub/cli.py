@@ -66,16 +66,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--older-than-days", type=int, default=90, metavar="N", help="default 90")
 
     p = sub.add_parser(
-        "send-summaries",
-        help="e-mail each project's weekly progress summary to its clients (once per ISO week; "
-        "for cron)",
-    )
-    _common(p)
-    p.add_argument("--week", metavar="YYYY-Www", help="the ISO week (default: this week)")
-    p.add_argument("--dry-run", action="store_true", help="say what would go out; send nothing")
-    _mail_options(p)
-
-    p = sub.add_parser(
         "backup", help="write a consistent copy of the database and stored files to FILE "
         "(while the server serves)",
     )  # fmt: skip
@@ -85,6 +75,16 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("restore", help="restore FILE into an empty data dir and database")
     _common(p)
     p.add_argument("file", metavar="FILE")
+
+    p = sub.add_parser(
+        "send-summaries",
+        help="e-mail each project's weekly progress summary to its clients (once per ISO week; "
+        "for cron)",
+    )
+    _common(p)
+    p.add_argument("--week", metavar="YYYY-Www", help="the ISO week (default: this week)")
+    p.add_argument("--dry-run", action="store_true", help="say what would go out; send nothing")
+    _mail_options(p)
 
     p = sub.add_parser("serve", help="serve the API")
     _common(p)
@@ -96,7 +96,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--log-level", default="info", choices=("critical", "error", "warning", "info", "debug")
     )
-    _mail_options(p)
     p.add_argument(
         "--rate-limit", metavar="LIMITS",
         help="per-token request limits, e.g. 100/s,3000/min (the default), or off "
@@ -112,6 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="largest request body in bytes (default 2 MiB; uploads have their own limits; "
         "env TRACKER_MAX_BODY_BYTES)",
     )  # fmt: skip
+    _mail_options(p)
     return parser
 
 
@@ -311,55 +311,6 @@ def cmd_send_summaries(args: argparse.Namespace) -> int:
     return 0
 
 
-def _summary(s) -> str:
-    mib = s.blob_bytes / (1 << 20)
-    missing = f"; {len(s.missing)} referenced files were already deleted" if s.missing else ""
-    return (f"{s.database} database at revision {s.revision}, {s.rows} rows in {s.tables} "
-            f"tables, {s.files} stored files ({mib:.1f} MiB){missing}")  # fmt: skip
-
-
-def cmd_backup(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
-    from .services.backup import BackupError, backup
-
-    settings, db = _open(args)
-    db.dispose()
-    try:
-        s = backup(settings, Path(args.file))
-    except BackupError as exc:
-        raise CliError(str(exc)) from None
-    print(f"backup written to {s.path}: {_summary(s)}")
-    return 0
-
-
-def cmd_restore(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from .db.migrate import upgrade
-    from .db.session import make_engine
-    from .services.backup import BackupError, restore
-
-    settings = _settings(args)
-    try:
-        s = restore(settings, Path(args.file))
-    except BackupError as exc:
-        raise CliError(str(exc)) from None
-    engine = make_engine(settings)
-    try:
-        upgrade(engine)  # a backup of an older schema is brought up to date
-    except SQLAlchemyError as exc:
-        raise CliError(
-            f"restored, but the schema upgrade failed: {str(exc).splitlines()[0]}"
-        ) from None
-    finally:
-        engine.dispose()
-    print(f"restored {s.path} into {settings.data_dir}: {_summary(s)}")
-    return 0
-
-
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -370,7 +321,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         raise CliError("--workers must be at least 1")
     if bool(args.ssl_certfile) != bool(args.ssl_keyfile):
         raise CliError("give both --ssl-certfile and --ssl-keyfile")
-    _serve_limits(args)
+    cli_ops.serve_limits(args)
     # Workers are separate processes: they rebuild the settings from the environment.
     os.environ["TRACKER_DATABASE_URL"] = settings.database_url
     os.environ["TRACKER_SERVER_DATA_DIR"] = str(settings.data_dir)
@@ -395,25 +346,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def _serve_limits(args: argparse.Namespace) -> None:
-    """Check ``serve``'s limit options and hand them to the workers in the environment."""
-    from .settings import parse_origins, parse_rate_limits
-
-    try:
-        if args.rate_limit is not None:
-            parse_rate_limits(args.rate_limit)
-            os.environ["TRACKER_RATE_LIMIT"] = args.rate_limit
-        if args.cors_origin:
-            os.environ["TRACKER_CORS_ORIGINS"] = ",".join(parse_origins(",".join(args.cors_origin)))
-        parse_origins(os.environ.get("TRACKER_CORS_ORIGINS", ""))
-        parse_rate_limits(os.environ.get("TRACKER_RATE_LIMIT", "off"))
-    except ValueError as exc:
-        raise CliError(str(exc)) from None
-    if args.max_body_bytes is not None:
-        if args.max_body_bytes < 1024:
-            raise CliError("--max-body-bytes must be at least 1024")
-        os.environ["TRACKER_MAX_BODY_BYTES"] = str(args.max_body_bytes)
-
+from . import cli_ops  # noqa: E402 - it uses this module's helpers at call time
 
 COMMANDS = {
     "init": cmd_init,
@@ -421,9 +354,9 @@ COMMANDS = {
     "set-password": cmd_set_password,
     "create-token": cmd_create_token,
     "purge-screenshots": cmd_purge_screenshots,
+    "backup": cli_ops.cmd_backup,
+    "restore": cli_ops.cmd_restore,
     "send-summaries": cmd_send_summaries,
-    "backup": cmd_backup,
-    "restore": cmd_restore,
     "serve": cmd_serve,
 }
 

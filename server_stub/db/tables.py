@@ -319,6 +319,25 @@ sign_in_failures = Table(
     Column("blocked_until", BigInteger),
 )
 
+# Browser sessions of the web pages (server-spec §6.15): the cookie carries a random id, only its
+# SHA-256 is stored. ``csrf_secret`` is the per-session secret the forms' masked tokens carry.
+# A session ends 12 h after ``last_seen_at`` or at ``expires_at`` (30 days after sign-in), and is
+# deleted on sign-out and when the user's password changes. A share-link session has no user.
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("secret_hash", String(64), nullable=False, unique=True),
+    Column("user_id", ID, ForeignKey("users.id", ondelete="CASCADE")),
+    Column("share_link_id", ID),
+    Column("csrf_secret", String(64), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("last_seen_at", BigInteger, nullable=False),
+    Column("expires_at", BigInteger, nullable=False),
+    Index("ix_web_sessions_user_id", "user_id"),
+    Index("ix_web_sessions_expires_at", "expires_at"),
+)
+
 # -- collaboration (server-spec §6.15): chat, files, share links, e-mail notices --------------
 
 messages = Table(
@@ -594,7 +613,7 @@ invoice_intervals = Table(
     PrimaryKeyConstraint("line_id", "interval_id"),
     CheckConstraint("ledger IN ('bill', 'pay')", name="ledger"),
     CheckConstraint("state IN ('draft', 'final', 'released')", name="state"),
-    Index("ix_invoice_intervals_invoice_id", "invoice_id"),
+    Index("ix_invoice_intervals_invoice_id", "invoice_id", "interval_id"),
     Index("ix_invoice_intervals_interval_id", "interval_id"),
     # Never billed twice, never paid twice: database facts, not only code.
     Index(
@@ -659,6 +678,7 @@ invoice_deliveries = Table(
 
 # Tables a fresh database gets rows in, in an order safe for deletion (children first).
 ALL_TABLES_CHILD_FIRST = (
+    web_sessions,
     invoice_deliveries,
     payments,
     invoice_intervals,
@@ -728,5 +748,6 @@ __all__ = [
     "sign_in_failures",
     "tasks",
     "users",
+    "web_sessions",
     "workspace",
 ]

@@ -180,3 +180,18 @@ def test_token_buckets():
     for caller in "wxyz":
         small.take(caller)
     assert len(small._buckets) <= 3  # bounded: a flood of made-up tokens cannot grow it
+
+
+def test_serve_refuses_bad_limits_in_one_line(api, settings, capsys):
+    from server_stub.cli import main
+
+    common = ["--database-url", settings.database_url, "--data-dir", str(settings.data_dir)]
+    for bad, says in (
+        (["--rate-limit", "5/fortnight"], "bad rate limit '5/fortnight'"),
+        (["--cors-origin", "ftp://x.example"], "bad CORS origin 'ftp://x.example'"),
+        (["--max-body-bytes", "10"], "--max-body-bytes must be at least 1024"),
+    ):
+        capsys.readouterr()
+        assert main(["serve", *common, *bad]) == 1
+        err = capsys.readouterr().err.strip()
+        assert len(err.splitlines()) == 1 and says in err, err

@@ -1,6 +1,8 @@
-"""The app on a disk that fills up: a clear line in the window, nothing saved is lost, the timer
-keeps running, and work resumes once there is room again. A real full filesystem: a 2 MiB
-tmpfs mounted for the test (root only; in CI a missing mount fails the run)."""
+"""The app on a disk that fills up, and with a data dir that turns read-only: a clear line in the
+window, nothing saved is lost, the timer keeps running, and work resumes once there is room (or
+write access) again. Real filesystems: a 2 MiB tmpfs filled to the last byte, and a loop-mounted
+ext4 image whose data dir is made immutable (``chattr +i``: read-only even for root). Root
+only; in CI a missing mount fails the run."""
 
 from __future__ import annotations
 
@@ -32,9 +34,12 @@ def small_disk(tmp_path):
 
 
 @pytest.fixture
-def store(small_disk):
-    """The store (and so the app's data) on the small disk."""
-    s = open_store(small_disk / "data")
+def store(request):
+    """The store (and so the app's data) on the small tmpfs, or (``"ext4"``) a loop-mounted
+    ext4 image."""
+    disk = request.getfixturevalue("ext4_disk" if getattr(request, "param", "") == "ext4"
+                                   else "small_disk")  # fmt: skip
+    s = open_store(disk / "data")
     yield s
     s.close()
 
@@ -96,3 +101,56 @@ def test_a_full_disk_says_so_loses_nothing_and_work_resumes(harness, svc, seeded
     app.controller.heartbeat()
     assert svc.running().id == running.id
     assert len(failures) == 1 and harness.errors == [line]
+
+
+@pytest.fixture
+def ext4_disk(tmp_path):
+    """A real ext4 filesystem (an 8 MiB image, loop-mounted), where ``chattr +i`` makes files
+    and folders read-only even for root."""
+    image, mnt = tmp_path / "disk.img", tmp_path / "ext4"
+    mnt.mkdir()
+    subprocess.run(["truncate", "-s", "8M", str(image)], check=True)
+    made = subprocess.run(["mkfs.ext4", "-q", "-F", str(image)], capture_output=True, text=True)
+    r = subprocess.run(["mount", "-o", "loop", str(image), str(mnt)], capture_output=True,
+                       text=True) if made.returncode == 0 else made  # fmt: skip
+    if r.returncode != 0:
+        message = f"cannot loop-mount an ext4 image (needs root): {r.stderr.strip()}"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    yield mnt
+    subprocess.run(["chattr", "-R", "-i", str(mnt)], check=False, capture_output=True)
+    subprocess.run(["umount", "-l", str(mnt)], check=False)
+
+
+def _immutable(on: bool, data) -> None:
+    paths = [data, *data.iterdir()]
+    subprocess.run(["chattr", "+i" if on else "-i", *map(str, paths)], check=True)
+
+
+@pytest.mark.parametrize("store", ["ext4"], indirect=True)
+def test_a_read_only_data_dir_says_so_and_work_resumes(harness, svc, seeded, store):
+    data = store.path.parent
+    app = harness.make()
+    home = seeded["home"]
+    app.controller.start(home.id)
+    running = svc.running()
+    saved = {e.id for e in svc.log()}
+    _immutable(True, data)
+    try:
+        start = local("08:00", day="2026-11-24")
+        app.controller.add_entry(home.id, start, start + timedelta(minutes=5), "blocked")
+        app.controller.heartbeat()
+    finally:
+        _immutable(False, data)
+    assert harness.errors, "the read-only data dir went unnoticed"
+    line = harness.errors[0]
+    assert line.startswith("The database ") and "is read-only" in line, line
+    assert "nothing saved is lost" in line
+    assert app.window.statusBar().currentMessage() == harness.errors[-1]
+    assert {e.id for e in svc.log()} == saved  # nothing lost, nothing half-written
+    assert svc.running().id == running.id
+    added = []
+    app.controller.add_entry(home.id, start, start + timedelta(minutes=5), "after",
+                             on_done=added.append)  # fmt: skip
+    assert [e.note for e in added] == ["after"] and svc.running().id == running.id

@@ -100,7 +100,8 @@ class Controller(QObject):
 
         def job(t: Tracker) -> tuple[Overview, int, DayStrip]:
             ov = t.overview(day)
-            return ov, t.data_version(), day_strip(ov.entries, ov.day, t.tz)
+            gaps = t.day(ov.day).account.gaps  # the day's untracked kinds (`tracker day`)
+            return ov, t.data_version(), day_strip(ov.entries, ov.day, t.tz, gaps)
 
         self.executor.submit(job, self._loaded, self._fail)
 
