@@ -137,6 +137,12 @@ def test_backup_while_writing_then_restore(api, team, tmp_path, capsys):
         assert r.status_code == 201, r.text
         shot_ids.append(r.json()["id"])
     assert team.member.delete(f"/screenshots/{shot_ids[-1]}").status_code == 204  # blob gone
+    doc = b"%PDF-1.7\n% the client's brief\n%%EOF\n"  # a project file, content-addressed too
+    r = team.viewer.post(
+        f"/projects/{team.project['id']}/files", files={"file": ("brief.pdf", doc, "x/y")}
+    )
+    assert r.status_code == 201, r.text
+    doc_key = f"files/{r.json()['sha256'][:2]}/{r.json()['sha256']}"
     archive = tmp_path / "backup.tar"
     writer = Writer(team.member, team.task["id"])
     writer.start()
@@ -158,7 +164,8 @@ def test_backup_while_writing_then_restore(api, team, tmp_path, capsys):
         names = tar.getnames()
     assert manifest["format"] == bk.FORMAT and manifest["database"] == api.backend
     blobs = sorted(n for n in names if n.startswith("blobs/"))
-    assert len(blobs) == 3 and manifest["missing"] == []  # the deleted shot's blob is gone
+    assert len(blobs) == 4 and manifest["missing"] == []  # the deleted shot's blob is gone
+    assert f"blobs/{doc_key}" in blobs
 
     with ExitStack() as stack:
         ddir, url, full_url = _fresh_targets(tmp_path, api.backend, stack)
@@ -194,6 +201,7 @@ def test_backup_while_writing_then_restore(api, team, tmp_path, capsys):
             if path.exists():
                 assert hashlib.sha256(path.read_bytes()).hexdigest() == sha
         assert sum((ddir / k).exists() for _, k in shots) == 3
+        assert (ddir / doc_key).read_bytes() == doc
 
         # the server serves the restored data
         cfg = dataclasses.replace(src, database_url=full_url, data_dir=ddir, rate_limits=())
