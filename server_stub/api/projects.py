@@ -202,7 +202,11 @@ def patch_project(
             # Another client: its rate (or none) now prices the project's unbilled time.
             repriced.add(
                 rates.reprice(
-                    tx.conn, holder="project", holder_id=pid, kind="bill", since=since or 0,
+                    tx.conn,
+                    holder="project",
+                    holder_id=pid,
+                    kind="bill",
+                    since=since or 0,
                     now=now,
                 )
             )
