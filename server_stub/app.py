@@ -65,7 +65,10 @@ def create_app(settings: Settings, *, clock=None) -> FastAPI:
         title="Tracker server",
         version=__version__,
         description="The companion server of Tracker: accounts, projects, tasks, intervals, "
-        "totals. Errors are application/problem+json with a stable `code`.",
+        "totals. Errors are application/problem+json with a stable `code`. Every token is rate "
+        "limited (default 100 requests/s burst, 3,000/min sustained): 429 `rate_limited` with "
+        "`Retry-After`. Request bodies are limited in size (413 `body_too_large`). Admins read "
+        "the audit trail at `GET /api/v1/audit`.",
         openapi_url="/openapi.json",
     )
     state = AppState(

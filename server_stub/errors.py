@@ -167,5 +167,5 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
         "model": Problem,
         "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
     }
-    for status in (400, 401, 403, 404, 409, 413, 415, 422)
+    for status in (400, 401, 403, 404, 409, 413, 415, 422, 429)
 }

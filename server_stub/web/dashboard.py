@@ -13,6 +13,7 @@ from ..api.ranges import resolve_tz
 from ..db.tables import projects as projects_t
 from ..services import reports
 from ..services import totals as svc
+from . import invoices
 from . import period as periods
 from .deps import PageActor, PageError, State, need, render
 from .report import time_report
@@ -40,13 +41,15 @@ def dashboard(request: Request, actor: PageActor, state: State):
         running = reports.running_now(conn, actor)
         people = reports.members_of_workspace(conn)
         names = reports.user_names(conn, {u for u, _ in report.by_user})
+        clients = sorted({(p.client_id, p.client_name) for p in projects if p.client_id},
+                         key=lambda c: c[1] or "")  # fmt: skip
+        money = invoices.dashboard_money(conn, actor, clients, period, now)
     pnames = {p.id: p.name for p in projects}
     return render(
         request, "dashboard.html", title="Dashboard", period=period, report=report,
         pnames=pnames, unames=names, running=running, people=people, projects=projects,
-        clients=sorted({(p.client_id, p.client_name) for p in projects if p.client_id},
-                       key=lambda c: c[1] or ""),
-        tz=tz, now=now,
+        clients=clients, tz=tz, now=now, done=invoices.DONE.get(q.get("done", ""), ""),
+        problem=invoices.PROBLEMS.get(q.get("problem", ""), ""), **money,
     )  # fmt: skip
 
 

@@ -25,6 +25,13 @@ def money(minor: int | None, currency: str | None) -> str:
     return format_currency(Decimal(minor).scaleb(-exponent(currency)), currency, locale=LOCALE)
 
 
+def money_of(value: dict | None) -> str:
+    """An API money object ``{"amount": "12.50", "currency": "EUR"}`` with its currency."""
+    if not value:
+        return "—"
+    return format_currency(Decimal(value["amount"]), value["currency"], locale=LOCALE)
+
+
 def day(d: date | str) -> str:
     d = date.fromisoformat(d) if isinstance(d, str) else d
     return d.strftime("%a %-d %b %Y")
@@ -42,4 +49,4 @@ def when(ts: int | None, tz: ZoneInfo) -> str:
     return datetime.fromtimestamp(ts, tz).strftime("%-d %b %Y %H:%M")
 
 
-FILTERS = {"hm": hm, "money": money, "day": day, "clock_in": clock, "when": when}
+FILTERS = {"hm": hm, "money": money, "m": money_of, "day": day, "clock_in": clock, "when": when}

@@ -17,6 +17,7 @@ from ..authz import Capability
 from ..db.tables import projects as projects_t
 from ..services import reports
 from ..services import totals as svc
+from . import invoices
 from . import period as periods
 from .deps import PageActor, PageError, State, need, render
 from .fmt import clock, hm
@@ -79,6 +80,7 @@ def project_view(conn, actor: authz.Actor, access: authz.ProjectAccess, tz, now:
             conn, actor, period.lo, period.hi, project_id=pid,
             hide_notes=not access.grants.get("show_notes"),
         )  # fmt: skip
+    view["invoices"], view["summary"] = invoices.project_invoices(conn, actor, access, pid, now)
     if project.screenshots and access.grants.get("show_screenshots"):
         view["shots"] = reports.shots(conn, actor, period.lo, period.hi, project_id=pid)
     return view
@@ -160,6 +162,7 @@ def my_week(request: Request, actor: PageActor, state: State):
                              period, by_user=False)  # fmt: skip
         projects = reports.projects_where(conn, authz.visible_projects(actor))
         running = [e for e in reports.running_now(conn, actor) if e.user_id == actor.user_id]
+        payouts = invoices.team_invoices(conn, actor, now)
     return render(request, "me.html", title="My week", period=period, report=report,
                   pnames={p.id: p.name for p in projects}, running=running, tz=tz,
-                  now=now)  # fmt: skip
+                  now=now, payouts=payouts)  # fmt: skip

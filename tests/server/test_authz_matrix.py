@@ -410,6 +410,17 @@ NOT_IN_MATRIX: dict[str, str] = {
     "GET /login": "the public sign-in form",
     "POST /login": "signing in: CSRF, throttling and cookies in tests/server/test_web_pages.py",
     "POST /logout": "signing out: CSRF and revocation in tests/server/test_web_pages.py",
+    "GET /dashboard/invoices/{id}": "an invoice's page for admins and managers: through "
+    "invoices.get and authz.invoice, as GET /invoices/{id}; tests/server/test_web_pages.py",
+    "POST /dashboard/invoices/{id}/finalize": "the finalize form over finalize.finalize (the "
+    "API's rules): test_web_pages.py",
+    "POST /dashboard/invoices/{id}/void": "the void form over finalize.void (admins only, as "
+    "the API): test_web_pages.py",
+    "POST /dashboard/invoices/{id}/payments": "the payment form over payments.record: "
+    "test_web_pages.py",
+    "POST /dashboard/invoices/{id}/send": "the send form over delivery.send: test_web_pages.py",
+    "POST /dashboard/drafts": "Create draft over drafts.create (as POST /invoices): "
+    "test_web_pages.py",
     "GET /shared/{secret}": "no account: the link's secret is the credential (expiry, revocation,"
     " password and grants in tests/server/test_web_pages.py)",
     "POST /shared/{secret}": "a share link's password form (tests/server/test_web_pages.py)",

@@ -206,3 +206,15 @@ def test_the_same_key_from_two_threads_sends_one_message(api, team, smtp_server)
     assert len(smtp_server.sink.received) == 1
     [row] = team.manager.get(f"/invoices/{iid}/deliveries").json()["items"]
     assert row["status"] == "sent"
+
+
+@pytest.mark.parametrize(
+    "number, name",
+    [("INV-2026-0042", "INV-2026-0042.pdf"), ('A/../"x;\r\n', "A_..__x___.pdf"),
+     ("Rechnung Nr. 7", "Rechnung_Nr._7.pdf"), ("Façture", "Fa_ture.pdf"), (None, "draft.pdf"),
+     ("..", "invoice.pdf")],
+)  # fmt: skip
+def test_file_names_are_safe_for_content_disposition(number, name):
+    from server_stub.services.delivery import filename
+
+    assert filename({"number": number}, "pdf") == name

@@ -285,3 +285,63 @@ def test_share_links_expire_revoke_and_ask_for_their_password(api, team, server_
     assert team.manager.delete(f"/share-links/{locked_id}").status_code == 204
     assert b.get(f"/shared/{locked}").status_code == 404
     assert b.get("/portal").status_code == 303  # a share session never signs anyone in
+
+
+def test_invoice_pages_draft_finalize_pay_and_void_by_forms(api, team):
+    r = team.manager.post("/clients", {"name": "Acme", "currency": "EUR"})
+    cid = r.json()["id"]
+    r = team.admin.patch(f"/projects/{team.project['id']}", {
+        "client_id": cid, "bill_rate": {"amount": "100.00", "currency": "EUR"},
+        "effective_from": "2026-01-01"})  # fmt: skip
+    assert r.status_code == 200, r.text
+    tracked(team.member, team.task["id"], "2026-11-24T09:00:00Z", "2026-11-24T11:00:00Z")
+    b = _browser(api)
+    web_login(b, team.manager.email)
+    page = b.get("/dashboard").text
+    assert "Uninvoiced time" in page and "Create draft" in page and "€200.00" in page
+    r = web_post(b, "/dashboard/drafts", "/dashboard",
+                 {"client_id": cid, "from": "2026-11-23", "to": "2026-11-29"})  # fmt: skip
+    assert r.status_code == 303, r.text
+    inv_page = r.headers["location"]
+    iid = inv_page.split("/")[3].split("?")[0]
+    page = b.get(inv_page).text
+    assert "Draft invoice" in page and "The draft was created" in page and "€200.00" in page
+    # The viewer (show_invoices) never sees the draft; a CSRF-less finalize changes nothing.
+    api.member(team.manager, team.project["id"], team.viewer, kind="viewer",
+               grants={"show_invoices": True, "show_financial_summary": True})  # fmt: skip
+    v = _browser(api)
+    web_login(v, team.viewer.email)
+    assert "Draft" not in v.get(f"/portal/projects/{team.project['id']}").text
+    assert (
+        b.post(f"/dashboard/invoices/{iid}/finalize", headers={"Origin": ORIGIN}).status_code == 403
+    )
+    assert "Draft invoice" in b.get(inv_page).text
+    r = web_post(b, f"/dashboard/invoices/{iid}/finalize", inv_page)
+    assert r.status_code == 303 and r.headers["location"].endswith("done=finalized")
+    page = b.get(f"/dashboard/invoices/{iid}").text
+    number = re.search(r"INV-\d{4}-\d{4}", page).group(0)
+    assert "Record a payment" in page and "Download the PDF" in page
+    r = web_post(b, f"/dashboard/invoices/{iid}/payments", inv_page,
+                 {"amount": "500.00", "on": "2026-11-25"})  # fmt: skip
+    assert r.status_code == 422 and "Traceback" not in r.text, r.text  # more than the balance
+    r = web_post(b, f"/dashboard/invoices/{iid}/payments", inv_page,
+                 {"amount": "12,5", "on": "2026-11-25"})  # fmt: skip
+    assert r.status_code == 422 and "Traceback" not in r.text
+    r = web_post(b, f"/dashboard/invoices/{iid}/payments", inv_page,
+                 {"amount": "50.00", "on": "2026-11-25", "method": "bank"})  # fmt: skip
+    assert r.status_code == 303
+    page = b.get(f"/dashboard/invoices/{iid}").text
+    assert "partially paid" in page and "€150.00" in page  # the balance
+    r = web_post(b, f"/dashboard/invoices/{iid}/send", inv_page)
+    assert r.status_code == 409 and "Traceback" not in r.text  # no SMTP configured here
+    portal = v.get(f"/portal/projects/{team.project['id']}").text
+    assert number in portal and "Financial summary" in portal and "€150.00" in portal
+    assert v.get(f"{API}/invoices/{iid}.pdf").status_code == 200  # the page's session
+    # Voiding is an admin's: the manager's page has no void form.
+    assert "Void invoice" not in page
+    a = _browser(api)
+    web_login(a, team.admin.email)
+    r = web_post(a, f"/dashboard/invoices/{iid}/void", f"/dashboard/invoices/{iid}",
+                 {"reason": "wrong client"})  # fmt: skip
+    assert r.status_code in (303, 409), r.text
+    assert v.get(f"/dashboard/invoices/{iid}").status_code == 403  # never the manager's page
