@@ -231,3 +231,20 @@ def test_the_migration_starts_the_history_with_the_rates_set_so_far(tmp_path):
             9000, "member_project", 2000,
         )  # fmt: skip
     engine.dispose()
+
+
+def test_moving_a_project_to_another_client_reprices_its_unbilled_time(api, team):
+    pid, t = team.project["id"], team.task["id"]
+    a, b = (
+        team.manager.post("/clients", {"name": n, "currency": EUR, "bill_rate": _eur(r)}).json()
+        for n, r in (("A", "20"), ("B", "30"))
+    )
+    team.manager.patch(f"/projects/{pid}", {"client_id": a["id"]})
+    x, y = tracked(team.member, t, *_day(2)), tracked(team.member, t, *_day(3))
+    _set(api, y, locked_by_invoice_id="inv-1")
+    assert _billing(api, x)[x] == (2000, "client", 2000)
+    dry = team.manager.patch(f"/projects/{pid}", {"client_id": b["id"]}, params={"dry_run": 1})
+    assert dry.json() == {"repriced": [x], "delta": [_eur("10.00")]}
+    assert team.manager.get(f"/projects/{pid}").json()["client_id"] == a["id"]
+    team.manager.patch(f"/projects/{pid}", {"client_id": b["id"]})
+    assert _billing(api, x, y) == {x: (3000, "client", 3000), y: (2000, "client", 2000)}
