@@ -44,6 +44,7 @@ from server_stub.app import create_app  # noqa: E402
 from server_stub.db.migrate import upgrade  # noqa: E402
 from server_stub.db.session import make_engine  # noqa: E402
 from server_stub.db.tables import (  # noqa: E402
+    ALL_TABLES_CHILD_FIRST,
     clients,
     counters,
     intervals,
@@ -94,8 +95,9 @@ def fill(engine, rows: int) -> tuple[str, list[str]]:
     rng = random.Random(SEED)
     now = int(time.time())
     with engine.begin() as conn:
-        for t in (intervals, tasks, project_members, projects, clients):
-            conn.execute(t.delete())
+        for t in ALL_TABLES_CHILD_FIRST:  # a kept database starts over
+            if t not in (workspace, counters):
+                conn.execute(t.delete())
         conn.execute(counters.update().values(value=0))
         member_ids = [new_id() for _ in range(MEMBERS)]
         conn.execute(insert(users), [
