@@ -77,6 +77,9 @@ def take_number(conn: Connection, kind: str, issue: date, settings: snap.Billing
 
 
 def _stale(conn: Connection, inv: Any, ledger: str) -> list[dict]:
+    """The draft's intervals that changed, went or were invoiced since drafting. No row locks
+    needed: every write transaction holds the change-counter row (``Database.write``), so no
+    interval changes between this read and the commit."""
     lock = intervals.c.locked_by_invoice_id if ledger == "bill" else (
         intervals.c.locked_by_team_invoice_id
     )  # fmt: skip
@@ -89,7 +92,6 @@ def _stale(conn: Connection, inv: Any, ledger: str) -> list[dict]:
                                             intervals.c.id == invoice_intervals.c.interval_id))
         .where(invoice_intervals.c.invoice_id == inv.id)
         .order_by(invoice_intervals.c.interval_id)
-        .with_for_update(of=intervals)
     )  # fmt: skip
     out = []
     locks: set[str] = set()
