@@ -1,5 +1,5 @@
 """``tracker-server``: init, create-user, set-password, create-token, purge-screenshots, backup,
-restore, serve (contract §3).
+restore, send-summaries, serve (contract §3).
 
 Exit codes: 0 success, 1 a refused request (one line on stderr), 2 bad usage. Never a traceback.
 """
@@ -75,6 +75,16 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("restore", help="restore FILE into an empty data dir and database")
     _common(p)
     p.add_argument("file", metavar="FILE")
+
+    p = sub.add_parser(
+        "send-summaries",
+        help="e-mail each project's weekly progress summary to its clients (once per ISO week; "
+        "for cron)",
+    )
+    _common(p)
+    p.add_argument("--week", metavar="YYYY-Www", help="the ISO week (default: this week)")
+    p.add_argument("--dry-run", action="store_true", help="say what would go out; send nothing")
+    _mail_options(p)
 
     p = sub.add_parser("serve", help="serve the API")
     _common(p)
@@ -268,6 +278,39 @@ def cmd_purge_screenshots(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_send_summaries(args: argparse.Namespace) -> int:
+    from .errors import ApiError
+    from .services.mail import Mailer
+    from .services.summaries import send_summaries
+
+    mail = _mail_settings(args)
+    if not args.dry_run and not (mail.enabled and mail.public_url):
+        raise CliError(
+            "summaries need --smtp-url and --public-url (or TRACKER_SMTP_URL and "
+            "TRACKER_PUBLIC_URL); --dry-run shows what would go out without them"
+        )
+    _, db = _open(args)
+    try:
+        run = send_summaries(
+            db, None if args.dry_run else Mailer(mail), base=mail.public_url or "", now=_now(),
+            week=args.week, dry_run=args.dry_run,
+        )  # fmt: skip
+    except ApiError as exc:
+        raise CliError(exc.detail) from None
+    finally:
+        db.dispose()
+    verb = "would send" if args.dry_run else "queued"
+    for project, emails in run.planned:
+        print(f"{run.week} {project}: {verb} to {', '.join(emails)}")
+    print(
+        f"{run.week}: {len(run.planned)} new project summaries, {run.already} sent before"
+        + ("" if args.dry_run else f"; {run.sent} e-mails sent, {run.failed} failed")
+    )
+    if run.failed:
+        raise CliError(f"{run.failed} e-mails failed: they are sent again by the next run")
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -313,6 +356,7 @@ COMMANDS = {
     "purge-screenshots": cmd_purge_screenshots,
     "backup": cli_ops.cmd_backup,
     "restore": cli_ops.cmd_restore,
+    "send-summaries": cmd_send_summaries,
     "serve": cmd_serve,
 }
 

@@ -107,8 +107,13 @@ class Settings:
     sign_in_max_failures: int = 10
     sign_in_window_seconds: int = 15 * 60
     sign_in_block_seconds: int = 15 * 60
+    # Web pages (server-spec §6.15): browser sessions end after this long idle or in all.
+    session_idle_seconds: int = 12 * 3600
+    session_max_seconds: int = 30 * 24 * 3600
     # Pool size per process; SQLite serialises writers itself (BEGIN IMMEDIATE).
     pool_size: int = 10
+    # With e-mail on: how often the background sender collects chat digests and retries.
+    notice_every_seconds: int = 60
     echo_sql: bool = False
     # Per-token request limits (token buckets, per process); () turns them off.
     rate_limits: tuple[RateLimit, ...] = DEFAULT_RATE_LIMITS

@@ -317,6 +317,44 @@ def _m0005(db: Database) -> None:
     )
 
 
+@migrations(name="0006_day_records")
+def _m0006(db: Database) -> None:
+    db.executescript(
+        """
+        -- What `tracker day` accounts a day from, beside the entries (tracker/store/daylog.py).
+        -- One row per run of the app: from its start to its last heartbeat.
+        CREATE TABLE app_sessions (
+            id TEXT PRIMARY KEY,
+            started_at INTEGER NOT NULL,
+            alive_at INTEGER NOT NULL CHECK (alive_at >= started_at)
+        ) STRICT;
+        CREATE INDEX app_sessions_alive ON app_sessions (alive_at);
+
+        -- Each away period the user answered, and the answer (the Away dialog's choices).
+        CREATE TABLE away_periods (
+            id INTEGER PRIMARY KEY,
+            interval_id TEXT NOT NULL,
+            started_at INTEGER NOT NULL,
+            ended_at INTEGER NOT NULL CHECK (ended_at > started_at),
+            reason TEXT NOT NULL CHECK (reason IN ('idle', 'suspend')),
+            answer TEXT NOT NULL
+                CHECK (answer IN ('keep', 'discard', 'stop', 'assign', 'separate')),
+            answered_at INTEGER NOT NULL
+        ) STRICT;
+        CREATE INDEX away_periods_end ON away_periods (ended_at);
+
+        -- Each suspend the app saw (a wall-vs-monotonic clock jump, or logind's PrepareForSleep).
+        CREATE TABLE sleeps (
+            id INTEGER PRIMARY KEY,
+            started_at INTEGER NOT NULL,
+            ended_at INTEGER NOT NULL CHECK (ended_at > started_at),
+            source TEXT NOT NULL CHECK (source IN ('clock', 'logind'))
+        ) STRICT;
+        CREATE INDEX sleeps_end ON sleeps (ended_at);
+        """
+    )
+
+
 def _configure(conn: sqlite3.Connection) -> None:
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     conn.execute("PRAGMA foreign_keys = ON")
