@@ -40,7 +40,10 @@ MANIFEST = "manifest.json"
 #: Every (table, column, condition) holding the storage key of a content-addressed file under the
 #: data dir, for the rows whose file is kept. A feature that stores files adds its own here;
 #: backup and restore then carry them.
-BLOB_COLUMNS: list[tuple[str, str, str]] = [("screenshots", "storage_key", "deleted_at IS NULL")]
+BLOB_COLUMNS: list[tuple[str, str, str]] = [
+    ("screenshots", "storage_key", "deleted_at IS NULL"),
+    ("project_files", "storage_key", "deleted_at IS NULL"),
+]
 _DB_MEMBER = {"sqlite": "database.sqlite3", "postgresql": "database.pgdump"}
 _CHUNK = 1 << 20
 
