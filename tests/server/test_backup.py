@@ -137,12 +137,11 @@ def test_backup_while_writing_then_restore(api, team, tmp_path, capsys):
         assert r.status_code == 201, r.text
         shot_ids.append(r.json()["id"])
     assert team.member.delete(f"/screenshots/{shot_ids[-1]}").status_code == 204  # blob gone
-    doc = b"%PDF-1.7\n% the client's brief\n%%EOF\n"  # a project file, content-addressed too
-    r = team.viewer.post(
-        f"/projects/{team.project['id']}/files", files={"file": ("brief.pdf", doc, "x/y")}
-    )
+    doc = b"%PDF-1.4 the signed offer\n"
+    r = team.manager.post(f"/projects/{team.project['id']}/files",
+                          files={"file": ("offer.pdf", doc, "application/pdf")})  # fmt: skip
     assert r.status_code == 201, r.text
-    doc_key = f"files/{r.json()['sha256'][:2]}/{r.json()['sha256']}"
+    file_id = r.json()["id"]
     archive = tmp_path / "backup.tar"
     writer = Writer(team.member, team.task["id"])
     writer.start()
@@ -164,8 +163,9 @@ def test_backup_while_writing_then_restore(api, team, tmp_path, capsys):
         names = tar.getnames()
     assert manifest["format"] == bk.FORMAT and manifest["database"] == api.backend
     blobs = sorted(n for n in names if n.startswith("blobs/"))
-    assert len(blobs) == 4 and manifest["missing"] == []  # the deleted shot's blob is gone
-    assert f"blobs/{doc_key}" in blobs
+    # three live screenshots and the project file; the deleted shot's blob is gone
+    assert len(blobs) == 4 and manifest["missing"] == []
+    assert sum(b.startswith("blobs/files/") for b in blobs) == 1, blobs
 
     with ExitStack() as stack:
         ddir, url, full_url = _fresh_targets(tmp_path, api.backend, stack)
@@ -201,7 +201,8 @@ def test_backup_while_writing_then_restore(api, team, tmp_path, capsys):
             if path.exists():
                 assert hashlib.sha256(path.read_bytes()).hexdigest() == sha
         assert sum((ddir / k).exists() for _, k in shots) == 3
-        assert (ddir / doc_key).read_bytes() == doc
+        doc_sha = hashlib.sha256(doc).hexdigest()
+        assert (ddir / "files" / doc_sha[:2] / doc_sha).read_bytes() == doc
 
         # the server serves the restored data
         cfg = dataclasses.replace(src, database_url=full_url, data_dir=ddir, rate_limits=())
@@ -215,6 +216,11 @@ def test_backup_while_writing_then_restore(api, team, tmp_path, capsys):
             assert image.status_code == 200 and image.content == images[0]
             listed = client.get(API + "/screenshots", headers=h).json()["items"]
             assert {s["id"] for s in listed} == set(shot_ids[:-1])
+            r = client.post(API + "/auth/token", json={"email": team.manager.email,
+                                                       "password": PASSWORD})  # fmt: skip
+            got = client.get(f"{API}/files/{file_id}",
+                             headers={"Authorization": f"Bearer {r.json()['token']}"})  # fmt: skip
+            assert got.status_code == 200 and got.content == doc
         app.state.tracker.db.dispose()
 
         # a non-empty target is refused and left as it is
