@@ -159,6 +159,15 @@ def _seed(site_url: str, app, clock_now: int) -> Site:
             r = m.post("/projects", json=body)
             assert r.status_code == 201, r.text
             site.projects[key] = r.json()
+            if key != "secret":  # the rate holds for the whole seeded week
+                r = m.patch(
+                    f"/projects/{r.json()['id']}",
+                    json={
+                        "bill_rate": {"amount": "95.00", "currency": "EUR"},
+                        "effective_from": "2026-01-01",
+                    },
+                )
+                assert r.status_code == 200, r.text
         for pkey, who in (("web", "dev"), ("web", "designer"), ("app", "dev"), ("secret", "dev")):
             r = m.put(
                 f"/projects/{site.projects[pkey]['id']}/members/{people[who].id}",
@@ -170,11 +179,16 @@ def _seed(site_url: str, app, clock_now: int) -> Site:
             "show_entries": True,
             "show_screenshots": True,
             "show_notes": True,
+            "show_invoices": True,
+            "show_financial_summary": True,
         }
         for pkey in ("web", "app"):
             r = m.put(
                 f"/projects/{site.projects[pkey]['id']}/members/{people['client'].id}",
-                json={"kind": "viewer", "grants": grants if pkey == "web" else {}},
+                json={
+                    "kind": "viewer",
+                    "grants": grants if pkey == "web" else {"show_invoices": True},
+                },
             )
             assert r.status_code == 200, r.text
         for pkey, title, status in (
