@@ -97,6 +97,9 @@ def create_app(settings: Settings, *, clock=None) -> FastAPI:
         BodyLimitMiddleware,
         max_bytes=settings.max_body_bytes,
         path_limits={API_PREFIX + screenshots.UPLOAD_PATH: screenshots.MAX_UPLOAD_BYTES},
-        pattern_limits={API_PREFIX + collab.FILE_UPLOAD_PATH: collab.MAX_UPLOAD_BYTES},
+        pattern_limits={
+            API_PREFIX + collab.FILE_UPLOAD_PATH: collab.MAX_UPLOAD_BYTES,
+            web.collab.UPLOAD_PATH: collab.MAX_UPLOAD_BYTES,
+        },
     )
     return app

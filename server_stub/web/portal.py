@@ -17,7 +17,7 @@ from ..authz import Capability
 from ..db.tables import projects as projects_t
 from ..services import reports
 from ..services import totals as svc
-from . import invoices
+from . import collab, invoices
 from . import period as periods
 from .deps import PageActor, PageError, State, need, render
 from .fmt import clock, hm
@@ -100,8 +100,11 @@ def portal_project(project_id: str, request: Request, actor: PageActor, state: S
         tz = resolve_tz(conn, None)
         period = periods.parse(q.get("from"), q.get("to"), tz, now, default=periods.this_month)
         view = project_view(conn, actor, access, tz, now, period)
+    view |= collab.panels(state, actor, pid)
+    problem = collab.PROBLEMS.get(q.get("problem", ""), "")
     return render(request, "portal_project.html", title=view["project"].name, period=period,
-                  tz=tz, now=now, base=f"/portal/projects/{pid}", **view)  # fmt: skip
+                  tz=tz, now=now, base=f"/portal/projects/{pid}", problem=problem,
+                  linked=collab.linked, **view)  # fmt: skip
 
 
 def _cell(value: str) -> str:
