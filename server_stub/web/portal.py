@@ -25,6 +25,8 @@ from .report import time_report
 
 router = APIRouter(include_in_schema=False)
 
+PAGE_ENTRIES = 200  # on the page; the CSV has every entry of the range
+
 
 def _project_id(raw: str) -> str:
     try:
@@ -75,11 +77,14 @@ def project_view(conn, actor: authz.Actor, access: authz.ProjectAccess, tz, now:
         "entries": None,
         "shots": None,
     }
+    view["more_entries"] = False
     if access.has(Capability.SEE_ENTRIES):
-        view["entries"] = reports.entries(
+        listed = reports.entries(
             conn, actor, period.lo, period.hi, project_id=pid,
-            hide_notes=not access.grants.get("show_notes"),
+            hide_notes=not access.grants.get("show_notes"), limit=PAGE_ENTRIES + 1,
         )  # fmt: skip
+        view["entries"] = listed[:PAGE_ENTRIES]
+        view["more_entries"] = len(listed) > PAGE_ENTRIES
     view["invoices"], view["summary"] = invoices.project_invoices(conn, actor, access, pid, now)
     if project.screenshots and access.grants.get("show_screenshots"):
         view["shots"] = reports.shots(conn, actor, period.lo, period.hi, project_id=pid)
