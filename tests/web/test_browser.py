@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from conftest import shot, sign_in
+from webpage import shot, sign_in
 
 LANDING = {"admin": "/dashboard", "manager": "/dashboard", "dev": "/me", "client": "/portal"}
 
