@@ -104,6 +104,7 @@ def create_app(settings: Settings, *, clock=None) -> FastAPI:
         path_limits={
             API_PREFIX + screenshots.UPLOAD_PATH: screenshots.MAX_UPLOAD_BYTES,
             API_PREFIX + collab.FILE_UPLOAD_PATH: collab.MAX_UPLOAD_BYTES,
+            web.collab.UPLOAD_PATH: collab.MAX_UPLOAD_BYTES,
         },
     )
     app.add_middleware(RateLimitMiddleware, limiter=Limiter(settings.rate_limits))

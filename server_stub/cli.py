@@ -354,8 +354,10 @@ COMMANDS = {
     "set-password": cmd_set_password,
     "create-token": cmd_create_token,
     "purge-screenshots": cmd_purge_screenshots,
-    "backup": cli_ops.cmd_backup,
-    "restore": cli_ops.cmd_restore,
+    # Looked up at call time: under ``python -m server_stub.cli`` cli_ops imports this module
+    # anew while it is still half-built.
+    "backup": lambda args: cli_ops.cmd_backup(args),
+    "restore": lambda args: cli_ops.cmd_restore(args),
     "send-summaries": cmd_send_summaries,
     "serve": cmd_serve,
 }

@@ -16,7 +16,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..errors import ApiError
-from . import auth_pages, csrf, dashboard, invoices, portal, shared
+from . import auth_pages, collab, csrf, dashboard, invoices, portal, shared
 from .deps import HERE, NotSignedIn, PageError, render
 from .headers import SecurityHeadersMiddleware
 
@@ -51,7 +51,7 @@ def _title(status: int) -> str:
 
 
 def install(app: FastAPI) -> None:
-    for module in (auth_pages, dashboard, invoices, portal, shared):
+    for module in (auth_pages, collab, dashboard, invoices, portal, shared):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     api_handlers = dict(app.exception_handlers)

@@ -17,13 +17,15 @@ from ..authz import Capability
 from ..db.tables import projects as projects_t
 from ..services import reports
 from ..services import totals as svc
-from . import invoices
+from . import collab, invoices
 from . import period as periods
 from .deps import PageActor, PageError, State, need, render
 from .fmt import clock, hm
 from .report import time_report
 
 router = APIRouter(include_in_schema=False)
+
+PAGE_ENTRIES = 200  # on the page; the CSV has every entry of the range
 
 
 def _project_id(raw: str) -> str:
@@ -75,11 +77,14 @@ def project_view(conn, actor: authz.Actor, access: authz.ProjectAccess, tz, now:
         "entries": None,
         "shots": None,
     }
+    view["more_entries"] = False
     if access.has(Capability.SEE_ENTRIES):
-        view["entries"] = reports.entries(
+        listed = reports.entries(
             conn, actor, period.lo, period.hi, project_id=pid,
-            hide_notes=not access.grants.get("show_notes"),
+            hide_notes=not access.grants.get("show_notes"), limit=PAGE_ENTRIES + 1,
         )  # fmt: skip
+        view["entries"] = listed[:PAGE_ENTRIES]
+        view["more_entries"] = len(listed) > PAGE_ENTRIES
     view["invoices"], view["summary"] = invoices.project_invoices(conn, actor, access, pid, now)
     if project.screenshots and access.grants.get("show_screenshots"):
         view["shots"] = reports.shots(conn, actor, period.lo, period.hi, project_id=pid)
@@ -100,8 +105,11 @@ def portal_project(project_id: str, request: Request, actor: PageActor, state: S
         tz = resolve_tz(conn, None)
         period = periods.parse(q.get("from"), q.get("to"), tz, now, default=periods.this_month)
         view = project_view(conn, actor, access, tz, now, period)
+    view |= collab.panels(state, actor, pid)
+    problem = collab.PROBLEMS.get(q.get("problem", ""), "")
     return render(request, "portal_project.html", title=view["project"].name, period=period,
-                  tz=tz, now=now, base=f"/portal/projects/{pid}", **view)  # fmt: skip
+                  tz=tz, now=now, base=f"/portal/projects/{pid}", problem=problem,
+                  linked=collab.linked, **view)  # fmt: skip
 
 
 def _cell(value: str) -> str:

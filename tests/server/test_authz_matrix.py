@@ -421,6 +421,10 @@ NOT_IN_MATRIX: dict[str, str] = {
     "POST /dashboard/invoices/{id}/send": "the send form over delivery.send: test_web_pages.py",
     "POST /dashboard/drafts": "Create draft over drafts.create (as POST /invoices): "
     "test_web_pages.py",
+    "POST /portal/projects/{id}/messages": "the chat form over messages.post (authz.chat, as "
+    "POST /projects/{id}/messages): test_web_pages.py",
+    "POST /portal/projects/{id}/files": "the upload form over files.upload (authz.files, as "
+    "POST /projects/{id}/files): test_web_pages.py",
     "GET /shared/{secret}": "no account: the link's secret is the credential (expiry, revocation,"
     " password and grants in tests/server/test_web_pages.py)",
     "POST /shared/{secret}": "a share link's password form (tests/server/test_web_pages.py)",

@@ -345,3 +345,50 @@ def test_invoice_pages_draft_finalize_pay_and_void_by_forms(api, team):
                  {"reason": "wrong client"})  # fmt: skip
     assert r.status_code in (303, 409), r.text
     assert v.get(f"/dashboard/invoices/{iid}").status_code == 403  # never the manager's page
+
+
+def test_chat_and_files_on_the_portal_page_follow_the_project(api, team):
+    pid, other = team.project["id"], team.other_project["id"]
+    page = f"/portal/projects/{pid}"
+    b = _browser(api)
+    web_login(b, team.viewer.email)
+    r = web_post(b, f"{page}/messages", page,
+                 {"body": "See https://example.org/spec. <script>alert(1)</script>"})  # fmt: skip
+    assert r.status_code == 303 and r.headers["location"].endswith("#chat")
+    html = b.get(page).text
+    assert '<a href="https://example.org/spec" rel="nofollow noopener">' in html
+    assert "<script>alert(1)</script>" not in html and "&lt;script&gt;" in html
+    assert team.member.get(f"/projects/{pid}/messages").json()["items"][0]["author"]
+    # No token, another site, or a project the caller does not see: refused, nothing stored.
+    assert (
+        b.post(f"{page}/messages", data={"body": "x"}, headers={"Origin": ORIGIN}).status_code
+        == 403
+    )
+    r = web_post(b, f"/portal/projects/{other}/messages", page, {"body": "sneaky"})
+    assert r.status_code == 404
+    assert len(team.member.get(f"/projects/{pid}/messages").json()["items"]) == 1
+    assert team.other_member.get(f"/projects/{other}/messages").json()["items"] == []
+    r = web_post(b, f"{page}/messages", page, {"body": "   "})
+    assert r.headers["location"].endswith("?problem=empty_message#chat")
+    assert "Write something before sending" in b.get(r.headers["location"]).text
+    # Files: a viewer adds one; it lists and downloads as an attachment with the session.
+    html = b.get(page).text
+    r = b.post(f"{page}/files", data={"csrf_token": csrf_token(html)},
+               files={"file": ("notes <1>.txt", b"hello files", "text/plain")},
+               headers={"Origin": ORIGIN})  # fmt: skip
+    assert r.status_code == 303, r.text
+    listed = team.member.get(f"/projects/{pid}/files").json()["items"]
+    assert len(listed) == 1 and listed[0]["uploaded_by"] == team.viewer.id
+    html = b.get(page).text
+    assert f"/api/v1/files/{listed[0]['id']}" in html
+    got = b.get(f"{API}/files/{listed[0]['id']}")
+    assert got.status_code == 200 and got.content == b"hello files"
+    assert got.headers["content-disposition"].startswith("attachment")
+    r = b.post(
+        f"/portal/projects/{other}/files",
+        data={"csrf_token": csrf_token(html)},
+        files={"file": ("x.txt", b"x", "text/plain")},
+        headers={"Origin": ORIGIN},
+    )
+    assert r.status_code == 404
+    assert team.other_member.get(f"/projects/{other}/files").json()["items"] == []

@@ -8,8 +8,6 @@ API), one browser per session (pytest-playwright's ``browser``), a fresh context
 from __future__ import annotations
 
 import dataclasses
-import os
-import shutil
 import socket
 import sys
 import threading
@@ -41,9 +39,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-ROOT = Path(__file__).resolve().parents[2]
-ARTIFACTS = ROOT / "test-artifacts" / "web"
-DOCS = ROOT / "docs" / "web"
 
 
 @pytest.fixture(scope="session")
@@ -159,6 +154,15 @@ def _seed(site_url: str, app, clock_now: int) -> Site:
             r = m.post("/projects", json=body)
             assert r.status_code == 201, r.text
             site.projects[key] = r.json()
+            if key != "secret":  # the rate holds for the whole seeded week
+                r = m.patch(
+                    f"/projects/{r.json()['id']}",
+                    json={
+                        "bill_rate": {"amount": "95.00", "currency": "EUR"},
+                        "effective_from": "2026-01-01",
+                    },
+                )
+                assert r.status_code == 200, r.text
         for pkey, who in (("web", "dev"), ("web", "designer"), ("app", "dev"), ("secret", "dev")):
             r = m.put(
                 f"/projects/{site.projects[pkey]['id']}/members/{people[who].id}",
@@ -170,11 +174,16 @@ def _seed(site_url: str, app, clock_now: int) -> Site:
             "show_entries": True,
             "show_screenshots": True,
             "show_notes": True,
+            "show_invoices": True,
+            "show_financial_summary": True,
         }
         for pkey in ("web", "app"):
             r = m.put(
                 f"/projects/{site.projects[pkey]['id']}/members/{people['client'].id}",
-                json={"kind": "viewer", "grants": grants if pkey == "web" else {}},
+                json={
+                    "kind": "viewer",
+                    "grants": grants if pkey == "web" else {"show_invoices": True},
+                },
             )
             assert r.status_code == 200, r.text
         for pkey, title, status in (
@@ -249,26 +258,3 @@ def site(tmp_path_factory) -> Iterator[Site]:
         server.should_exit = True
         thread.join(timeout=10)
         app.state.tracker.db.dispose()
-
-
-def sign_in(page, site: Site, who: str) -> None:
-    """Sign in by keyboard, as a person would: type, tab, type, Enter (a fresh session)."""
-    page.context.clear_cookies()
-    page.goto(site.url + "/login")
-    page.get_by_label("E-mail").fill(site.people[who].email)
-    page.keyboard.press("Tab")
-    page.keyboard.type(PASSWORD)
-    with page.expect_navigation():
-        page.keyboard.press("Enter")
-
-
-def shot(page, name: str) -> Path:
-    """A full-page screenshot into test-artifacts/web/ (and docs/web/ with TRACKER_DOCS_SHOTS=1)."""
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    path = ARTIFACTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    assert path.stat().st_size > 5000
-    if os.environ.get("TRACKER_DOCS_SHOTS") == "1":
-        DOCS.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(path, DOCS / path.name)
-    return path

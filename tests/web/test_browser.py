@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from conftest import shot, sign_in
+from webpage import shot, sign_in
 
 LANDING = {"admin": "/dashboard", "manager": "/dashboard", "dev": "/me", "client": "/portal"}
 
@@ -177,3 +177,45 @@ def test_a_form_on_another_site_cannot_sign_anyone_out(site, context):
     finally:
         evil.shutdown()
         evil.server_close()
+
+
+def _press_on(page, locator, key: str = "Enter", tabs: int = 60) -> None:
+    """Tab until ``locator`` has the focus, then press ``key``: keyboard only, no clicks."""
+    for _ in range(tabs):
+        page.keyboard.press("Tab")
+        if locator.evaluate("e => e === document.activeElement"):
+            page.keyboard.press(key)
+            return
+    pytest.fail(f"{locator} is not reachable by Tab")
+
+
+def test_invoice_actions_by_keyboard_and_the_client_sees_the_issued_invoice(site, context):
+    page = context.new_page()
+    sign_in(page, site, "manager")
+    assert "Uninvoiced time" in page.inner_text("main")
+    with page.expect_navigation():
+        _press_on(page, page.get_by_role("button", name="Create draft for Northwind Ltd"))
+    assert "Draft invoice" in page.inner_text("h1")
+    assert "The draft was created" in page.inner_text("main")
+    with page.expect_navigation():
+        _press_on(page, page.get_by_role("button", name="Finalize"))
+    number = page.inner_text("h1").split()[-1]
+    assert number.startswith("INV-")
+    page.get_by_label("Amount (EUR)").fill("")
+    page.get_by_label("Amount (EUR)").focus()
+    page.keyboard.type("500.00")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")  # submits the payment form from its field
+    assert "The payment was recorded" in page.inner_text("main")
+    assert "partially paid" in page.inner_text(".lead")
+    assert not _serious(page), "invoice"
+    shot(page, "invoice")
+    href = page.get_by_role("link", name="Download the PDF").get_attribute("href")
+    pdf = page.request.get(site.url + href)  # with the page's session cookie
+    assert pdf.status == 200 and pdf.body()[:5] == b"%PDF-"
+    sign_in(page, site, "client")
+    page.goto(site.url + f"/portal/projects/{site.projects['web']['id']}")
+    text = page.inner_text("main")
+    assert number in text and "Financial summary" in text and "Draft" not in text
+    assert not _serious(page), "portal with invoices"
+    shot(page, "portal-project")
