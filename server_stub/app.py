@@ -10,15 +10,20 @@ from fastapi import FastAPI
 from . import __version__, errors
 from .api import (
     activity,
+    audit,
     auth,
     changes,
     clients,
+    exchange_rates,
     intervals,
+    invoices,
     projects,
     screenshots,
     tasks,
+    team_invoices,
     totals,
     users,
+    workspace,
 )
 from .api.deps import AppState
 from .db.session import Database, make_engine
@@ -47,7 +52,10 @@ def create_app(settings: Settings, *, clock=None) -> FastAPI:
     app.state.tracker = state
     errors.install(app)
     for module in (
-        auth, users, clients, projects, tasks, intervals, changes, totals, activity, screenshots
+        auth, users, clients, projects, tasks, intervals, changes, totals, activity, screenshots,
+        workspace, exchange_rates,
+        audit,
+        invoices, team_invoices,
     ):  # fmt: skip
         app.include_router(module.router, prefix=API_PREFIX)
 

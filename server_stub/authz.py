@@ -16,9 +16,18 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, and_, false, or_, select, true
+from sqlalchemy import ColumnElement, Connection, and_, exists, false, or_, select, true
 
-from .db.tables import activity_slots, intervals, project_members, projects, screenshots, tasks
+from .db.tables import (
+    activity_slots,
+    intervals,
+    invoice_lines,
+    invoices,
+    project_members,
+    projects,
+    screenshots,
+    tasks,
+)
 from .errors import Forbidden, NotFound
 
 
@@ -36,15 +45,38 @@ class Action(StrEnum):
     CREATE_CLIENT = "create_client"
     CREATE_PROJECT = "create_project"
     TRACK_TIME = "track_time"
+    SEE_WORKSPACE = "see_workspace"  # the seller's details and invoice settings
+    EDIT_WORKSPACE = "edit_workspace"
+    EDIT_CLIENT = "edit_client"  # and its contacts
+    EDIT_USER = "edit_user"  # name, role, default rates, archiving
+    SET_PAY_RATE = "set_pay_rate"
+    MANAGE_EXCHANGE_RATES = "manage_exchange_rates"
+    READ_AUDIT = "read_audit"
+    MANAGE_INVOICES = "manage_invoices"  # uninvoiced time, drafts, finalize, payments
+    VOID_INVOICES = "void_invoices"
+    SEE_INVOICES = "see_invoices"  # issued ones, scoped by invoice_scope
+    MANAGE_TEAM_INVOICES = "manage_team_invoices"
+    SEE_TEAM_INVOICES = "see_team_invoices"  # scoped by team_invoice_scope
 
 
 _ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
     Role.ADMIN: frozenset(Action),
     Role.MANAGER: frozenset(
-        {Action.LIST_CLIENTS, Action.CREATE_CLIENT, Action.CREATE_PROJECT, Action.TRACK_TIME}
+        {
+            Action.LIST_CLIENTS,
+            Action.CREATE_CLIENT,
+            Action.CREATE_PROJECT,
+            Action.TRACK_TIME,
+            Action.SEE_WORKSPACE,
+            Action.EDIT_CLIENT,
+            Action.MANAGE_INVOICES,
+            Action.SEE_INVOICES,
+            Action.MANAGE_TEAM_INVOICES,
+            Action.SEE_TEAM_INVOICES,
+        }
     ),
-    Role.MEMBER: frozenset({Action.TRACK_TIME}),
-    Role.VIEWER: frozenset(),
+    Role.MEMBER: frozenset({Action.TRACK_TIME, Action.SEE_TEAM_INVOICES}),
+    Role.VIEWER: frozenset({Action.SEE_INVOICES}),
 }
 
 GRANTS = (
@@ -279,6 +311,21 @@ def may_see_bill_rates(actor: Actor, access: ProjectAccess | None = None) -> boo
     return True  # members see their own rates (workspace setting; on by default)
 
 
+def may_see_amounts(conn: Connection, actor: Actor, project_id: str | None = None) -> bool:
+    """Money in totals (bill amounts only, never pay): admins, managers and members (their own
+    time); viewers only with ``show_amounts`` on the project asked for, or on every project
+    they view when no project is named."""
+    if actor.role != Role.VIEWER:
+        return True
+    q = select(project_members.c.grants).where(
+        project_members.c.user_id == actor.user_id, project_members.c.kind == "viewer"
+    )
+    if project_id is not None:
+        q = q.where(project_members.c.project_id == project_id)
+    rows = conn.execute(q).all()
+    return bool(rows) and all(parse_grants(r.grants)["show_amounts"] for r in rows)
+
+
 def activity_scope(actor: Actor) -> ColumnElement[bool]:
     """WHERE clause over ``activity_slots`` JOIN ``tasks``: the slots listed to the caller.
 
@@ -404,6 +451,59 @@ def screenshot(
     if action is ShotAction.RELINK and not may_upload_capture(actor, owner_id):
         raise Forbidden("only the person screenshotted may move it to another entry")
     return access
+
+
+# -- invoices (server-spec §6.10): viewers see issued invoices of granted projects only --------
+
+CLIENT_INVOICE_KINDS = ("invoice", "credit_note")
+
+
+def invoice_scope(actor: Actor) -> ColumnElement[bool]:
+    """A WHERE clause on ``invoices``: the client invoices and credit notes the caller sees.
+
+    Admins and managers all of them; viewers the final and void ones whose every project they
+    view with ``show_invoices`` (an invoice of no project stays hidden); nobody else any.
+    """
+    kinds = invoices.c.kind.in_(CLIENT_INVOICE_KINDS)
+    if actor.manages_all:
+        return kinds
+    if actor.role != Role.VIEWER:
+        return false()
+    lines = invoice_lines.c
+    on_invoice = and_(lines.invoice_id == invoices.c.id, lines.project_id.is_not(None))
+    return and_(
+        kinds,
+        invoices.c.status.in_(("final", "void")),
+        exists().where(on_invoice),
+        ~exists().where(
+            on_invoice, lines.project_id.not_in(_viewer_projects(actor, "show_invoices"))
+        ),
+    )
+
+
+def team_invoice_scope(actor: Actor) -> ColumnElement[bool]:
+    """A WHERE clause on ``invoices``: the team invoices (payouts) the caller sees.
+
+    Admins and managers all; a member their own final and void ones; viewers never.
+    """
+    kind = invoices.c.kind == "team_invoice"
+    if actor.manages_all:
+        return kind
+    if actor.role == Role.VIEWER:
+        return false()
+    return and_(kind, invoices.c.user_id == actor.user_id, invoices.c.status.in_(("final", "void")))
+
+
+def invoice(conn: Connection, actor: Actor, invoice_id: str, *, team: bool = False) -> None:
+    """One invoice (or, with ``team``, one team invoice): 403 for a role that sees none, 404
+    when it is not one the caller may see."""
+    require(actor, Action.SEE_TEAM_INVOICES if team else Action.SEE_INVOICES)
+    scope = team_invoice_scope(actor) if team else invoice_scope(actor)
+    if (
+        conn.execute(select(invoices.c.id).where(invoices.c.id == invoice_id, scope)).first()
+        is None
+    ):
+        raise NotFound("team invoice" if team else "invoice")
 
 
 NOTHING = false()

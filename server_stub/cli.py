@@ -173,8 +173,9 @@ def cmd_set_password(args: argparse.Namespace) -> int:
     settings, db = _open(args)
     try:
         ok = set_password(
-            db, Passwords(settings.password_hashing), email=args.email, password=password
-        )
+            db, Passwords(settings.password_hashing), email=args.email, password=password,
+            now=_now(),
+        )  # fmt: skip
     finally:
         db.dispose()
     if not ok:

@@ -21,6 +21,7 @@ CORE = (
     "tracker.imports",
     "tracker.ical",
     "tracker.exports",
+    "tracker.reminders",
 )
 
 

@@ -74,12 +74,21 @@ class TrackerApp:
         self._window: MainWindow | None = None
         controller.interrupted.connect(self.ask_interrupted)
         controller.failed.connect(self._failed)
+        self.reminders = None
         if capture is not None:
+            from .ui.reminders import ReminderController
+
             capture.away.connect(self.ask_away)
             capture.status.connect(controller.notice.emit)
+            self.reminders = ReminderController(controller, self.remind)
+            capture.ticked.connect(self.reminders.look)
+            self.reminders.open_requested.connect(lambda: self.window.focus_quick_start())
+            if tray is not None:
+                tray.reminder_clicked.connect(self.reminders.act)
         if tray is not None:
             tray.open_requested.connect(self.open_window)
             tray.add_time_requested.connect(self.add_time)
+            tray.quick_start_requested.connect(lambda: self.window.focus_quick_start())
             tray.sign_in_requested.connect(self.sign_in)
             tray.quit_requested.connect(quit_app)
 
@@ -107,9 +116,17 @@ class TrackerApp:
             self._window = w
         return self._window
 
+    def remind(self, reminder) -> None:
+        """A reminder: the tray's notification (a click does its action), else the window's
+        status line. Never a modal dialog."""
+        if self.tray is not None:
+            self.tray.notify(reminder.title, reminder.message, reminder)
+        else:
+            self.window.statusBar().showMessage(f"{reminder.title}: {reminder.message}", 15000)
+
     def _failed(self, text: str) -> None:
         if self.tray is not None and (self._window is None or not self._window.isVisible()):
-            self.tray.icon.showMessage("Tracker", text, QSystemTrayIcon.MessageIcon.Warning)
+            self.tray.notify("Tracker", text, warning=True)
 
     def start(self) -> None:
         """Show the tray (or the window), then load state, ask about an interrupted timer, and

@@ -58,6 +58,11 @@ SPECS: dict[str, SettingSpec] = {
                     "it is uploaded", _int_range(0, 1440)),
         SettingSpec("sync.interval_minutes", "5", "minutes between background syncs",
                     _int_range(1, 1440)),
+        SettingSpec("reminders.not_tracking_minutes", "15", "remind \"You are not tracking\" "
+                    "after this many minutes of input with no timer (0: never)",
+                    _int_range(0, 480)),
+        SettingSpec("reminders.long_timer_hours", "4", "ask \"Still working on …?\" when a "
+                    "timer has run this many hours (0: never)", _int_range(0, 24)),
         SettingSpec("app.start_at_login", "off", "start the tray app when you log in", _bool),
         SettingSpec("server.url", "", "the companion server", _url),
     )

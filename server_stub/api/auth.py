@@ -48,7 +48,7 @@ def create_token(body: TokenIn, state: State, request: Request) -> dict:
 
 @router.delete("/auth/token", status_code=204, response_class=Response)
 def delete_token(actor: CurrentActor, state: State) -> Response:
-    accounts.revoke_token(state.db, actor.token_id, state.now())
+    accounts.revoke_token(state.db, actor.token_id, state.now(), actor_id=actor.user_id)
     return Response(status_code=204)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
@@ -72,6 +72,9 @@ class UserOut(BaseModel):
     name: str
     role: Role
     created_at: datetime
+    default_bill_rate: Money | None = None
+    default_pay_rate: Money | None = None  # the user's own, and admins only
+    archived: bool = False
 
 
 class TokenOut(BaseModel):
@@ -101,6 +104,9 @@ class ClientIn(BaseModel):
     bill_rate: Money | None = None
     payment_terms_days: Annotated[int, Field(ge=0, le=3650)] | None = None
     notes: Annotated[str, Field(max_length=10000), AfterValidator(_clean)] | None = None
+    postcode: Annotated[str, Field(max_length=32), AfterValidator(_clean)] | None = None
+    city: Annotated[str, Field(max_length=200), AfterValidator(_clean)] | None = None
+    country: Annotated[str, Field(pattern=r"^[A-Za-z]{2}$")] | None = None
 
 
 class ClientOut(BaseModel):
@@ -114,6 +120,9 @@ class ClientOut(BaseModel):
     bill_rate: Money | None
     payment_terms_days: int | None
     notes: str | None
+    postcode: str | None = None
+    city: str | None = None
+    country: str | None = None
 
 
 # -- projects, members, tasks -------------------------------------------------------------------
@@ -129,6 +138,8 @@ class ProjectIn(BaseModel):
     screenshot_blur: bool = False
     archived: bool = False
     billable: bool = True
+    budget_seconds: Annotated[int, Field(ge=1, le=10**12)] | None = None
+    budget: Money | None = None
 
 
 class ProjectPatch(BaseModel):
@@ -140,6 +151,11 @@ class ProjectPatch(BaseModel):
     screenshot_blur: bool | None = None
     archived: bool | None = None
     billable: bool | None = None
+    budget_seconds: Annotated[int, Field(ge=1, le=10**12)] | None = None
+    budget: Money | None = None
+    effective_from: date | None = Field(
+        default=None, description="first local day of a new bill_rate (server-spec §6.3)"
+    )
 
 
 class ProjectOut(BaseModel):
@@ -155,6 +171,8 @@ class ProjectOut(BaseModel):
     revision: int
     created_at: datetime
     updated_at: datetime
+    budget_seconds: int | None = None
+    budget: Money | None = None
 
 
 class Grants(BaseModel):
@@ -173,6 +191,9 @@ class MemberIn(BaseModel):
     bill_rate: Money | None = None
     pay_rate: Money | None = None
     grants: Grants | None = None
+    effective_from: date | None = Field(
+        default=None, description="first local day of new rates (server-spec §6.3)"
+    )
 
 
 class MemberOut(BaseModel):
@@ -305,14 +326,24 @@ class TotalsRow(BaseModel):
     day: str | None = None
     week: str | None = None
     seconds: int
+    amounts: list[Money] | None = None
 
 
 class TotalsOut(BaseModel):
     rows: list[TotalsRow]
     total_seconds: int
+    total_amounts: list[Money] | None = None
+    unpriced_seconds: int | None = None
     tz: str
     from_: str | None = Field(default=None, alias="from")
     to: str | None = None
+
+
+class ProjectBudgetOut(BaseModel):
+    seconds: int | None
+    used_seconds: int
+    amount: Money | None
+    used_amount: Money | None
 
 
 class ProjectTotalsOut(BaseModel):
@@ -322,6 +353,8 @@ class ProjectTotalsOut(BaseModel):
     this_week: int
     this_month: int
     all_time: int
+    uninvoiced: list[Money] | None = None
+    budget: ProjectBudgetOut | None = None
 
 
 class Page(BaseModel):
@@ -330,6 +363,21 @@ class Page(BaseModel):
 
 class UserPage(Page):
     items: list[UserOut]
+
+
+class AuditEventOut(BaseModel):
+    id: str
+    at: datetime
+    actor_id: str | None = Field(description="the user; null for the server's operator (CLI)")
+    action: str = Field(examples=["user.create", "auth.sign_in_failed", "invoice.finalize"])
+    entity: str
+    entity_id: str | None
+    before: dict | None = Field(description="what changed, before (never a secret)")
+    after: dict | None
+
+
+class AuditPage(Page):
+    items: list[AuditEventOut]
 
 
 class ClientPage(Page):

@@ -27,6 +27,7 @@ from .. import authz
 from ..db.tables import intervals, projects, screenshots, tasks
 from ..errors import PROBLEM_RESPONSES, ApiError, Forbidden, Invalid, NotFound
 from ..ids import canonical, new_id
+from ..services import audit
 from ..timefmt import rfc3339, to_epoch
 from . import paging
 from .deps import AppState, CurrentActor, State
@@ -308,6 +309,12 @@ def delete_screenshot(screenshot_id: UUID, actor: CurrentActor, state: State) ->
             .where(screenshots.c.id == sid)
             .values(deleted_at=now, seq=tx.next_seq(), updated_at=now)
         )
+        audit.record(
+            conn, actor_id=actor.user_id, action="screenshot.delete", entity="screenshot",
+            entity_id=sid, before={"user_id": row.user_id, "interval_id": row.interval_id,
+                                   "sha256": row.sha256, "taken_at": row.taken_at},
+            at=now,
+        )  # fmt: skip
         live = conn.execute(
             select(func.count())
             .select_from(screenshots)

@@ -25,6 +25,8 @@ def project_out(row: Any, show_amounts: bool) -> dict:
         "revision": row.revision,
         "created_at": utc_datetime(row.created_at),
         "updated_at": utc_datetime(row.updated_at),
+        "budget_seconds": row.budget_seconds,
+        "budget": money_out(row.budget_minor, row.currency) if show_amounts else None,
     }
 
 

@@ -54,7 +54,30 @@ workspace = Table(
     Column("week_start", Integer, nullable=False, server_default=text("1")),
     Column("rounding", String(16), nullable=False, server_default="half_up"),
     Column("lock_before", BigInteger),  # epoch seconds; intervals starting before are locked
-)
+    # The seller on invoices (contract §4b), and how invoices are numbered and rounded.
+    Column("legal_name", String(300)),
+    Column("address", Text),
+    Column("postcode", String(32)),
+    Column("city", String(200)),
+    Column("country", String(2)),  # ISO 3166-1 alpha-2
+    Column("tax_id", String(64)),
+    Column("email", String(320)),
+    Column("iban", String(34)),
+    Column("bic", String(11)),
+    Column("invoice_number_format", String(100), nullable=False,
+           server_default="INV-{YYYY}-{seq:4}"),
+    Column("credit_note_number_format", String(100), nullable=False,
+           server_default="CN-{YYYY}-{seq:4}"),
+    Column("team_invoice_number_format", String(100), nullable=False,
+           server_default="PAY-{YYYY}-{seq:4}"),
+    Column("number_reset", String(8), nullable=False, server_default="never"),
+    Column("void_issues_credit_note", Boolean, nullable=False, server_default=true()),
+    Column("default_tax_ppm", Integer, nullable=False, server_default=text("0")),
+    Column("payment_terms_days", Integer, nullable=False, server_default=text("14")),
+    Column("locale", String(35), nullable=False, server_default="en_US"),  # Babel locale id
+    CheckConstraint("rounding IN ('half_up', 'half_even')", name="rounding"),
+    CheckConstraint("number_reset IN ('never', 'yearly')", name="number_reset"),
+)  # fmt: skip
 
 users = Table(
     "users",
@@ -96,6 +119,9 @@ clients = Table(
     Column("legal_name", String(300)),
     Column("tax_id", String(64)),
     Column("address", Text),
+    Column("postcode", String(32)),
+    Column("city", String(200)),
+    Column("country", String(2)),  # ISO 3166-1 alpha-2; an e-invoice needs it
     Column("currency", String(3), nullable=False),
     Column("contact_email", String(320)),
     Column("bill_rate_minor", BigInteger),
@@ -117,6 +143,8 @@ projects = Table(
     Column("screenshot_blur", Boolean, nullable=False, server_default=false()),
     Column("archived", Boolean, nullable=False, server_default=false()),
     Column("billable", Boolean, nullable=False, server_default=true()),
+    Column("budget_seconds", BigInteger),  # optional budget: time and/or money
+    Column("budget_minor", BigInteger),  # in the project's currency
     Column("revision", Integer, nullable=False, server_default=text("1")),
     Column("seq", BigInteger, nullable=False),
     Column("created_at", BigInteger, nullable=False),
@@ -186,6 +214,7 @@ intervals = Table(
     Column("pay_currency", String(3)),
     Column("estimated_amount_minor", BigInteger),
     Column("invoiced_amount_minor", BigInteger),
+    Column("invoiced_currency", String(3)),  # the invoice's currency (set at finalize)
     Column("locked_by_invoice_id", ID),
     Column("locked_by_team_invoice_id", ID),
     Column("created_at", BigInteger, nullable=False),
@@ -286,8 +315,254 @@ sign_in_failures = Table(
     Column("blocked_until", BigInteger),
 )
 
+contacts = Table(
+    "contacts",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("client_id", ID, ForeignKey("clients.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("email", String(320), nullable=False),
+    Column("billing", Boolean, nullable=False, server_default=false()),  # receives invoices
+    Column("created_at", BigInteger, nullable=False),
+    Index("ix_contacts_client_id", "client_id"),
+)
+
+project_contacts = Table(
+    "project_contacts",
+    metadata,
+    Column("project_id", ID, ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
+    Column("contact_id", ID, ForeignKey("contacts.id", ondelete="CASCADE"), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    PrimaryKeyConstraint("project_id", "contact_id"),
+    Index("ix_project_contacts_contact_id", "contact_id"),
+)
+
+# Every rate a holder had, with the period it held (server-spec §6.3). ``holder_id`` is the
+# project, client or user id, or "<project id>/<user id>" for a member on a project. A NULL
+# amount is a period without a rate. Periods of one holder and kind never overlap: a change
+# ends the current period where the new one starts; a period wholly replaced by a back-dated
+# change is kept, emptied (``effective_to = effective_from``), for the record.
+RATE_HOLDERS = ("project_member", "project", "client", "user")
+rate_history = Table(
+    "rate_history",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("holder", String(16), nullable=False),
+    Column("holder_id", String(80), nullable=False),
+    Column("kind", String(4), nullable=False),
+    Column("amount_minor", BigInteger),  # per hour; NULL: no rate in this period
+    Column("currency", String(3)),
+    Column("effective_from", BigInteger, nullable=False),  # epoch seconds; 0 = always
+    Column("effective_to", BigInteger),  # exclusive; NULL = open
+    Column("changed_by", ID),
+    Column("changed_at", BigInteger, nullable=False),
+    CheckConstraint("holder IN ('project_member', 'project', 'client', 'user')", name="holder"),
+    CheckConstraint("kind IN ('bill', 'pay')", name="kind"),
+    CheckConstraint("effective_to IS NULL OR effective_to >= effective_from", name="period"),
+    Index("ix_rate_history_holder", "holder", "holder_id", "kind", "effective_from"),
+)
+
+# Exchange rates as set by an admin; every row is kept (history), the newest per pair is current.
+exchange_rates = Table(
+    "exchange_rates",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("from_currency", String(3), nullable=False),
+    Column("to_currency", String(3), nullable=False),
+    Column("rate", String(40), nullable=False),  # an exact decimal string
+    Column("set_at", BigInteger, nullable=False),
+    Column("set_by", ID),
+    Index("ix_exchange_rates_pair", "from_currency", "to_currency", "set_at"),
+)
+
+# Who did what (contract §4b'): written by services/audit.py in the transaction of the action.
+# ``before``/``after`` are small JSON objects of the changed fields (never a secret; a large value
+# is stored as its SHA-256). ``actor_id`` is null for the server's operator (the CLI) and for a
+# failed sign-in with an unknown e-mail. No foreign keys: the trail outlives what it names.
+audit_events = Table(
+    "audit_events",
+    metadata,
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("at", BigInteger, nullable=False),
+    Column("actor_id", ID),
+    Column("action", String(64), nullable=False),
+    Column("entity", String(32), nullable=False),
+    Column("entity_id", String(64)),
+    Column("before", Text),
+    Column("after", Text),
+    Index("ix_audit_events_at", "at"),
+)
+
+# -- invoices (server-spec §6.2, §6.5-§6.7) --------------------------------------------------
+# One table for client invoices, credit notes and team invoices (payouts to a member): a
+# client invoice has ``client_id``, a team invoice ``user_id``. Dates are ISO ``YYYY-MM-DD``
+# strings, local to the workspace zone. JSON columns are canonical text.
+INVOICE_KINDS = ("invoice", "credit_note", "team_invoice")
+
+invoices = Table(
+    "invoices",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Column("status", String(8), nullable=False),
+    Column("client_id", ID, ForeignKey("clients.id")),
+    Column("user_id", ID, ForeignKey("users.id")),  # the payee of a team invoice
+    Column("period_from", String(10), nullable=False),
+    Column("period_to", String(10), nullable=False),
+    Column("issue_date", String(10), nullable=False),
+    Column("due_date", String(10), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("number", String(64)),  # NULL until final
+    Column("series", String(16)),  # the invoice_series row the number came from
+    Column("subtotal_minor", BigInteger, nullable=False, server_default=text("0")),
+    Column("tax_minor", BigInteger, nullable=False, server_default=text("0")),
+    Column("total_minor", BigInteger, nullable=False, server_default=text("0")),
+    Column("paid_minor", BigInteger, nullable=False, server_default=text("0")),
+    Column("tax_ppm", Integer, nullable=False, server_default=text("0")),  # the default rate
+    Column("tax_category", String(2)),  # NULL: chosen from the rate and the parties
+    Column("exemption_reason", String(300)),
+    Column("fx", Text, nullable=False, server_default="[]"),
+    Column("warnings", Text, nullable=False, server_default="[]"),
+    Column("credits_invoice_id", ID, ForeignKey("invoices.id")),
+    Column("credit_note_id", ID, ForeignKey("invoices.id")),
+    Column("snapshot", Text),
+    Column("snapshot_sha256", String(64)),
+    Column("revision", Integer, nullable=False, server_default=text("1")),
+    Column("notes", Text),
+    Column("created_by", ID, ForeignKey("users.id")),
+    Column("finalized_at", BigInteger),
+    Column("finalized_by", ID, ForeignKey("users.id")),
+    Column("voided_at", BigInteger),
+    Column("voided_by", ID, ForeignKey("users.id")),
+    Column("void_reason", Text),
+    Column("created_at", BigInteger, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+    CheckConstraint("kind IN ('invoice', 'credit_note', 'team_invoice')", name="kind"),
+    CheckConstraint("status IN ('draft', 'final', 'void')", name="status"),
+    Index("uq_invoices_kind_number", "kind", "number", unique=True),
+    Index("ix_invoices_client_id", "client_id"),
+    Index("ix_invoices_user_id", "user_id"),
+    Index("ix_invoices_status_kind", "status", "kind"),
+)
+
+invoice_lines = Table(
+    "invoice_lines",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("invoice_id", ID, ForeignKey("invoices.id", ondelete="CASCADE"), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("kind", String(8), nullable=False),  # time | manual
+    Column("project_id", ID, ForeignKey("projects.id")),
+    Column("task_id", ID, ForeignKey("tasks.id")),
+    Column("user_id", ID, ForeignKey("users.id")),
+    Column("description", Text, nullable=False),
+    Column("seconds", BigInteger),  # raw tracked seconds behind a time line
+    Column("quantity_seconds", BigInteger),  # time lines: billed, on the 36-second grid
+    Column("quantity_milli", BigInteger),  # manual lines: units x 1000
+    Column("unit_price_minor", BigInteger, nullable=False),
+    Column("amount_minor", BigInteger, nullable=False),
+    Column("tax_ppm", Integer, nullable=False),
+    Column("source_currency", String(3)),  # the rate's currency when converted
+    Column("source_unit_price_minor", BigInteger),
+    CheckConstraint("kind IN ('time', 'manual')", name="kind"),
+    Index("ix_invoice_lines_invoice_id", "invoice_id", "position"),
+    Index("ix_invoice_lines_project_id", "project_id"),
+)
+
+# Which interval is on which line. ``ledger`` separates billing (client invoices) from pay
+# (team invoices): an interval may be billed once *and* paid once, never either twice.
+invoice_intervals = Table(
+    "invoice_intervals",
+    metadata,
+    Column("line_id", ID, ForeignKey("invoice_lines.id", ondelete="CASCADE"), nullable=False),
+    Column("invoice_id", ID, ForeignKey("invoices.id", ondelete="CASCADE"), nullable=False),
+    Column("interval_id", ID, ForeignKey("intervals.id"), nullable=False),
+    Column("ledger", String(4), nullable=False),  # bill | pay
+    Column("interval_revision", Integer, nullable=False),
+    Column("billed_seconds", BigInteger, nullable=False),
+    Column("allocated_amount_minor", BigInteger, nullable=False),
+    Column("state", String(8), nullable=False),  # draft | final | released
+    PrimaryKeyConstraint("line_id", "interval_id"),
+    CheckConstraint("ledger IN ('bill', 'pay')", name="ledger"),
+    CheckConstraint("state IN ('draft', 'final', 'released')", name="state"),
+    Index("ix_invoice_intervals_invoice_id", "invoice_id"),
+    Index("ix_invoice_intervals_interval_id", "interval_id"),
+    # Never billed twice, never paid twice: database facts, not only code.
+    Index(
+        "uq_invoice_intervals_billed_once",
+        "interval_id",
+        unique=True,
+        sqlite_where=text("state = 'final' AND ledger = 'bill'"),
+        postgresql_where=text("state = 'final' AND ledger = 'bill'"),
+    ),
+    Index(
+        "uq_invoice_intervals_paid_once",
+        "interval_id",
+        unique=True,
+        sqlite_where=text("state = 'final' AND ledger = 'pay'"),
+        postgresql_where=text("state = 'final' AND ledger = 'pay'"),
+    ),
+)
+
+# The number counters, one row per kind, taken inside the finalize transaction (gap-free).
+invoice_series = Table(
+    "invoice_series",
+    metadata,
+    Column("kind", String(16), primary_key=True),
+    Column("format", String(64), nullable=False),
+    Column("reset", String(8), nullable=False),  # never | yearly
+    Column("period", String(8), nullable=False, server_default=""),  # the year counted in
+    Column("next_value", BigInteger, nullable=False),
+)
+
+payments = Table(
+    "payments",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("invoice_id", ID, ForeignKey("invoices.id", ondelete="CASCADE"), nullable=False),
+    Column("amount_minor", BigInteger, nullable=False),
+    Column("date", String(10), nullable=False),
+    Column("method", String(64)),
+    Column("reference", String(200)),
+    Column("idempotency_key", String(255)),
+    Column("created_by", ID, ForeignKey("users.id")),
+    Column("created_at", BigInteger, nullable=False),
+    Index("ix_payments_invoice_id", "invoice_id", "date"),
+    Index("uq_payments_invoice_key", "invoice_id", "idempotency_key", unique=True),
+)
+
+invoice_deliveries = Table(
+    "invoice_deliveries",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("invoice_id", ID, ForeignKey("invoices.id", ondelete="CASCADE"), nullable=False),
+    Column("idempotency_key", String(255)),
+    Column("recipients", Text, nullable=False),  # JSON list of e-mail addresses
+    Column("status", String(8), nullable=False),
+    Column("message_id", String(300)),
+    Column("smtp_answer", Text),
+    Column("created_by", ID, ForeignKey("users.id")),
+    Column("created_at", BigInteger, nullable=False),
+    Column("sent_at", BigInteger),
+    CheckConstraint("status IN ('sending', 'sent', 'failed')", name="status"),
+    Index("uq_invoice_deliveries_invoice_key", "invoice_id", "idempotency_key", unique=True),
+)
+
 # Tables a fresh database gets rows in, in an order safe for deletion (children first).
 ALL_TABLES_CHILD_FIRST = (
+    exchange_rates,
+    rate_history,
+    project_contacts,
+    contacts,
+    audit_events,
+    invoice_deliveries,
+    payments,
+    invoice_intervals,
+    invoice_lines,
+    invoices,
+    invoice_series,
     sign_in_failures,
     idempotency_records,
     screenshots,
@@ -305,16 +580,29 @@ ALL_TABLES_CHILD_FIRST = (
 
 __all__ = [
     "ALL_TABLES_CHILD_FIRST",
+    "INVOICE_KINDS",
+    "RATE_HOLDERS",
     "ROLES",
     "activity_slots",
     "api_tokens",
+    "audit_events",
     "clients",
+    "contacts",
     "counters",
+    "exchange_rates",
     "idempotency_records",
     "intervals",
+    "invoice_deliveries",
+    "invoice_intervals",
+    "invoice_lines",
+    "invoice_series",
+    "invoices",
     "metadata",
+    "payments",
+    "project_contacts",
     "project_members",
     "projects",
+    "rate_history",
     "screenshots",
     "sign_in_failures",
     "tasks",

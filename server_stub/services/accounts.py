@@ -11,8 +11,10 @@ from ..db.session import Database
 from ..db.tables import api_tokens, sign_in_failures, users
 from ..errors import ApiError
 from ..ids import new_id
+from ..money import from_minor
 from ..security import Passwords, new_token
 from ..timefmt import utc_datetime
+from . import audit
 
 
 class EmailTaken(ApiError):
@@ -27,13 +29,24 @@ def user_out(row: Row) -> dict:
         "name": row.name,
         "role": row.role,
         "created_at": utc_datetime(row.created_at),
+        # Shown only to the user and to admins (the callers of this function).
+        "default_bill_rate": _money(row.default_bill_rate_minor, row.default_bill_currency),
+        "default_pay_rate": _money(row.default_pay_rate_minor, row.pay_currency),
+        "archived": row.archived_at is not None,
     }
+
+
+def _money(minor: int | None, currency: str | None) -> dict | None:
+    if minor is None or currency is None:
+        return None
+    return {"amount": from_minor(minor, currency), "currency": currency}
 
 
 def create_user(
     db: Database, passwords: Passwords, *, email: str, name: str, role: str, password: str,
-    now: int,
+    now: int, actor_id: str | None = None,
 ) -> dict:  # fmt: skip
+    """A new user; ``actor_id`` is the admin who made them (None: the server's operator)."""
     email = email.strip().lower()
     pw_hash = passwords.hash(password)  # slow: outside the write transaction
     with db.write() as tx:
@@ -45,18 +58,30 @@ def create_user(
                 id=uid, email=email, name=name, role=role, password_hash=pw_hash, created_at=now
             )
         )
+        audit.record(
+            tx.conn, actor_id=actor_id, action="user.create", entity="user", entity_id=uid,
+            after={"email": email, "name": name, "role": role}, at=now,
+        )  # fmt: skip
         return user_out(tx.conn.execute(select(users).where(users.c.id == uid)).one())
 
 
-def set_password(db: Database, passwords: Passwords, *, email: str, password: str) -> bool:
+def set_password(
+    db: Database, passwords: Passwords, *, email: str, password: str, now: int,
+    actor_id: str | None = None,
+) -> bool:  # fmt: skip
+    """An admin's password reset (audited: who, whose; never the password)."""
     pw_hash = passwords.hash(password)
+    email = email.strip().lower()
     with db.small_write() as conn:
-        res = conn.execute(
-            update(users)
-            .where(users.c.email == email.strip().lower())
-            .values(password_hash=pw_hash)
-        )
-        return res.rowcount == 1
+        uid = conn.execute(select(users.c.id).where(users.c.email == email)).scalar()
+        if uid is None:
+            return False
+        conn.execute(update(users).where(users.c.id == uid).values(password_hash=pw_hash))
+        audit.record(
+            conn, actor_id=actor_id, action="user.password_reset", entity="user", entity_id=uid,
+            at=now,
+        )  # fmt: skip
+        return True
 
 
 @dataclass(frozen=True)
@@ -67,8 +92,12 @@ class IssuedToken:
     user: dict
 
 
-def issue_token(conn: Connection, user: Row, device_name: str, now: int) -> IssuedToken:
-    """A new token for one device; the device's previous token is revoked (one per device)."""
+def issue_token(
+    conn: Connection, user: Row, device_name: str, now: int, *, action: str = "auth.sign_in",
+    actor_id: str | None = None,
+) -> IssuedToken:  # fmt: skip
+    """A new token for one device; the device's previous token is revoked (one per device).
+    Audited as ``action`` by ``actor_id`` (default: the user themself)."""
     conn.execute(
         update(api_tokens)
         .where(
@@ -79,11 +108,17 @@ def issue_token(conn: Connection, user: Row, device_name: str, now: int) -> Issu
         .values(revoked_at=now)
     )
     token, prefix, digest = new_token()
+    token_id = new_id()
     conn.execute(
         insert(api_tokens).values(
-            id=new_id(), user_id=user.id, device_name=device_name, prefix=prefix,
+            id=token_id, user_id=user.id, device_name=device_name, prefix=prefix,
             secret_hash=digest, created_at=now,
         )
+    )  # fmt: skip
+    audit.record(
+        conn, actor_id=user.id if action == "auth.sign_in" else actor_id, action=action,
+        entity="token", entity_id=token_id,
+        after={"user_id": user.id, "device_name": device_name, "token_prefix": prefix}, at=now,
     )  # fmt: skip
     return IssuedToken(token, prefix, device_name, user_out(user))
 
@@ -132,8 +167,7 @@ def sign_in(
             select(users).where(users.c.email == email, users.c.archived_at.is_(None))
         ).first()
     if not passwords.verify(user.password_hash if user else None, password) or user is None:
-        if throttle is not None:
-            _count_failure(db, key, now, throttle)
+        _count_failure(db, key, now, throttle, email=email, user_id=user.id if user else None)
         return None
     with db.small_write() as conn:
         if throttle is not None:
@@ -141,8 +175,17 @@ def sign_in(
         return issue_token(conn, user, device_name, now)
 
 
-def _count_failure(db: Database, key: str, now: int, t: Throttle) -> None:
+def _count_failure(
+    db: Database, key: str, now: int, t: Throttle | None, *, email: str, user_id: str | None
+) -> None:
+    """Audit a failed sign-in and, with a throttle, count it."""
     with db.small_write() as conn:
+        audit.record(
+            conn, actor_id=user_id, action="auth.sign_in_failed", entity="user",
+            entity_id=user_id, after={"email": email[:320]}, at=now,
+        )  # fmt: skip
+        if t is None:
+            return
         # Make sure the row exists, then lock it: concurrent failures each count once.
         if conn.dialect.name == "postgresql":
             from sqlalchemy.dialects.postgresql import insert as upsert
@@ -185,9 +228,13 @@ def token_for(db: Database, *, email: str, device_name: str, now: int) -> Issued
         user = conn.execute(select(users).where(users.c.email == email.strip().lower())).first()
         if user is None:
             return None
-        return issue_token(conn, user, device_name, now)
+        return issue_token(conn, user, device_name, now, action="token.create")
 
 
-def revoke_token(db: Database, token_id: str, now: int) -> None:
+def revoke_token(db: Database, token_id: str, now: int, *, actor_id: str) -> None:
     with db.small_write() as conn:
         conn.execute(update(api_tokens).where(api_tokens.c.id == token_id).values(revoked_at=now))
+        audit.record(
+            conn, actor_id=actor_id, action="token.revoke", entity="token", entity_id=token_id,
+            at=now,
+        )  # fmt: skip

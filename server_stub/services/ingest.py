@@ -21,7 +21,7 @@ from ..db.session import WriteTx
 from ..db.tables import counters, intervals, tasks, workspace
 from ..ids import canonical
 from ..timefmt import load_tz, to_epoch
-from .rates import Rates, resolve
+from .rates import MANUAL, Chain, Resolver
 
 MAX_SPAN_SECONDS = 999 * 3600
 _IN_CHUNK = 500
@@ -50,6 +50,7 @@ class Row:
     new: bool = False  # not in the database yet
     dirty: bool = False
     written_by: str | None = None  # the sync run that stored it exactly as sent, if any
+    manual: bool = False  # priced by hand (an admin's override): its rates are kept
 
     def live(self) -> bool:
         return not self.deleted
@@ -176,10 +177,13 @@ def _row_from_db(r: Any, project_id: str, lock_before: int | None) -> Row:
         or r.locked_by_team_invoice_id is not None
         or (lock_before is not None and r.started_at < lock_before)
     )
-    return Row(  # positional, in Row's field order (see apply_batch)
+    row = Row(  # positional, in Row's field order (see apply_batch)
         r.id, r.user_id, r.task_id, project_id, r.started_at, r.ended_at, r.tz, r.note, r.source,
         r.revision, bool(r.deleted), r.deleted_at, r.device_name, r.seq, locked, r.created_at,
     )  # fmt: skip
+    if r.bill_rate_origin == MANUAL:
+        row.manual = True
+    return row
 
 
 def _same_content(row: Row, item: Item) -> bool:
@@ -199,7 +203,7 @@ _SELECT_COLUMNS = (
     intervals.c.ended_at, intervals.c.tz, intervals.c.note, intervals.c.source,
     intervals.c.revision, intervals.c.deleted, intervals.c.deleted_at, intervals.c.device_name,
     intervals.c.seq, intervals.c.locked_by_invoice_id, intervals.c.locked_by_team_invoice_id,
-    intervals.c.created_at, tasks.c.project_id,
+    intervals.c.created_at, tasks.c.project_id, intervals.c.bill_rate_origin,
 )  # fmt: skip
 
 
@@ -294,7 +298,8 @@ def apply_batch(
         timeline.remove(known[row.id])
         timeline.add(known[row.id])
 
-    rates: dict[str, Rates] = {}
+    rates: dict[str, Chain] = {}  # project id -> the caller's rate chain on it
+    resolver = Resolver(conn)
     touched: dict[str, Row] = {}
     longest = 0
 
@@ -302,7 +307,7 @@ def apply_batch(
         nonlocal longest
         row.written_by = writer if exact else None
         if not row.deleted and row.project_id not in rates:
-            rates[row.project_id] = resolve(conn, actor.user_id, row.project_id)
+            rates[row.project_id] = resolver.chain(actor.user_id, row.project_id)
         row.seq = tx.next_seq()
         row.dirty = True
         touched[row.id] = row
@@ -442,7 +447,9 @@ def _base(row: Row, now: int) -> tuple:
     )  # fmt: skip
 
 
-def _priced(row: Row, rate: Rates) -> tuple:
+def _priced(row: Row, chain: Chain) -> tuple:
+    """The rate columns of ``row``: its rates effective when it started (server-spec §6.3)."""
+    rate = chain.at(row.started_at)
     seconds = None if row.ended_at is None else row.ended_at - row.started_at
     return (
         rate.billable, rate.bill_rate_minor, rate.bill_currency, rate.bill_rate_origin,
@@ -476,7 +483,7 @@ def _insert_sql(dialect: str, cols: tuple[str, ...]) -> str:
     return sql
 
 
-def _flush(conn: Connection, touched: dict[str, Row], rates: dict[str, Rates], now: int) -> None:
+def _flush(conn: Connection, touched: dict[str, Row], rates: dict[str, Chain], now: int) -> None:
     """Write the batch's rows: updates that end running timers first, then new rows.
 
     Straight to the driver's ``executemany`` with positional rows: SQLAlchemy's per-row
@@ -492,7 +499,7 @@ def _flush(conn: Connection, touched: dict[str, Row], rates: dict[str, Rates], n
     group: list[tuple] = []
     group_priced: bool | None = None
     for r in updates:
-        rate = None if r.deleted else rates.get(r.project_id)
+        rate = None if r.deleted or r.manual else rates.get(r.project_id)
         priced = rate is not None
         if group and priced != group_priced:
             conn.exec_driver_sql(_sql(dialect, "update", bool(group_priced)), group)
@@ -502,6 +509,16 @@ def _flush(conn: Connection, touched: dict[str, Row], rates: dict[str, Rates], n
         group.append(params)
     if group:
         conn.exec_driver_sql(_sql(dialect, "update", bool(group_priced)), group)
+    manual = [(r.id,) for r in updates if r.manual and not r.deleted]
+    if manual:  # a hand-set rate stays; its estimate follows the new length
+        mark = "?" if dialect == "sqlite" else "%s"
+        conn.exec_driver_sql(
+            "UPDATE intervals SET estimated_amount_minor = CASE WHEN billable AND "
+            "ended_at IS NOT NULL AND bill_rate_minor IS NOT NULL THEN "
+            "(2 * bill_rate_minor * (ended_at - started_at) + 3600) / 7200 END "
+            f"WHERE id = {mark}",
+            manual,
+        )
     # A new row leaves out of its INSERT the columns that would hold just their defaults when
     # it is the usual kind (finished, live, on an unpriced project): NULLs, deleted = false and
     # the rate columns. The stored row is the same; there are fewer values to bind (sqlite3
@@ -513,13 +530,13 @@ def _flush(conn: Connection, touched: dict[str, Row], rates: dict[str, Rates], n
     for r in inserts:
         price = fixed.get(r.project_id)
         if price is None:
-            rate = rates.get(r.project_id)
-            if rate is None:
+            chain = rates.get(r.project_id)
+            if chain is None:
                 price = _UNPRICED
+            elif not chain.has_rates:  # no rate at any time: the same columns for every row
+                price = fixed[r.project_id] = _priced(r, chain)
             else:
-                price = _priced(r, rate)
-                if rate.bill_rate_minor is None or not rate.billable:  # no estimate: no length
-                    fixed[r.project_id] = price
+                price = _priced(r, chain)
         cols: tuple[str, ...]
         if r.ended_at is not None and not r.deleted and r.deleted_at is None and price == _UNPRICED:
             cols = _PLAIN_COLS if r.written_by is None else _PLAIN_WRITTEN_COLS

@@ -15,6 +15,7 @@ from sqlalchemy import func, select, update
 
 from ..db.session import Database
 from ..db.tables import screenshots
+from . import audit
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,4 +62,11 @@ def purge_screenshots(
             path.unlink(missing_ok=True)
             files += 1
             freed += size
+        if rows or files:
+            audit.record(
+                conn, actor_id=None, action="screenshot.purge", entity="screenshot",
+                entity_id=None, at=now,
+                after={"older_than_days": older_than_days, "screenshots": len(rows),
+                       "files": files, "freed_bytes": freed},
+            )  # fmt: skip
     return PurgeResult(len(rows), files, freed)

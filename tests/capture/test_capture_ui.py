@@ -3,29 +3,20 @@ the Away dialog cannot be clicked past and queues periods, the tabs show slots a
 
 from __future__ import annotations
 
-import random
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from capapp import capture_app
 from PySide6.QtCore import Qt
 
 from tracker.app import build
 from tracker.capture.backends import choose
-from tracker.capture.engine import CaptureEngine
 from tracker.ui.executor import InlineExecutor
 from tracker.ui.ports import NullAutostart
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NOON = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
-
-
-class Wall:
-    def __init__(self, t: float) -> None:
-        self.t = t
-
-    def __call__(self) -> float:
-        return self.t
 
 
 @pytest.fixture
@@ -34,19 +25,7 @@ def app(svc, qtbot, fakes, ids):
     home = svc.add_task("Globex", "Homepage")
     svc.add_task("Globex", "Admin")
     svc.start(home.id, at=NOON - timedelta(minutes=30))
-    a = build(InlineExecutor(svc), svc.clock, BERLIN, tray_available=False,
-              autostart=NullAutostart(), quit_app=lambda: None, capture=fakes,
-              make_id=ids)  # fmt: skip
-    wall = Wall(NOON.timestamp())
-    a.capture.wall = wall
-    a.capture.engine = CaptureEngine(fakes, ids, rng=random.Random(1))
-    a.capture.runner = lambda job, done, failed: done(job())
-    a.window.open_dialog = lambda d: d.show()
-    qtbot.addWidget(a.window)
-    a.start()
-    a.controller.stop_background()
-    a.capture._timer.stop()  # ticks by hand
-    a.wall = wall
+    a = capture_app(svc, qtbot, fakes, ids, NOON.timestamp())
     yield a
     if a.away_dialog is not None:
         a.away_dialog._done = True

@@ -128,15 +128,15 @@ def test_projects_create_idempotent_and_patch(api):
 def test_members_rates_and_pay_visibility(api):
     admin, manager, member = api.user("admin"), api.user("manager"), api.user("member")
     p = api.project(manager)
-    m = api.member(
-        manager,
-        p["id"],
-        member,
-        bill_rate={"amount": "100", "currency": "EUR"},
-        pay_rate={"amount": "40", "currency": "EUR"},
+    refused = manager.put(
+        f"/projects/{p['id']}/members/{member.id}",
+        {"pay_rate": {"amount": "40", "currency": "EUR"}},
     )
+    assert (refused.status_code, refused.json()["code"]) == (403, "pay_rate_admin_only")
+    api.member(admin, p["id"], member, pay_rate={"amount": "40", "currency": "EUR"})
+    m = api.member(manager, p["id"], member, bill_rate={"amount": "100", "currency": "EUR"})
     assert m["bill_rate"] == {"amount": "100.00", "currency": "EUR"}
-    assert m["pay_rate"] is None  # managers never see pay rates
+    assert m["pay_rate"] is None  # managers never see pay rates (and leave them as they are)
     listed = admin.get(f"/projects/{p['id']}/members").json()["items"]
     assert listed[0]["pay_rate"] == {"amount": "40.00", "currency": "EUR"}
     # the member sees their own pay rate in the change feed

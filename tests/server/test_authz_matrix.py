@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from matrix_invoices import INVOICE_GRANTS, INVOICE_MATRIX
 from srvutil import API, PASSWORD, iv, slot, tracked, upload_shot
 
 from server_stub.app import create_app
@@ -28,8 +29,10 @@ from server_stub.settings import Settings
 
 ROLES = ("admin", "manager", "member", "viewer")
 #: Roles an entry may add: a viewer of "own" holding the capture grants.
-EXTRA_ROLES = ("granted_viewer",)
+EXTRA_ROLES = ("granted_viewer", "invoice_viewer")
 CAPTURE_GRANTS = {"show_entries": True, "show_screenshots": True, "show_activity": True}
+#: The grants each extra role holds on "own".
+EXTRA_GRANTS = {"granted_viewer": CAPTURE_GRANTS, "invoice_viewer": INVOICE_GRANTS}
 
 
 def _p(team, which):
@@ -101,6 +104,42 @@ def _listing(path: str) -> Callable:
     return call
 
 
+_CLIENTS: dict[str, str] = {}  # team's own project id -> a client of both projects
+
+
+def _client(team) -> str:
+    """A client (made by the manager) that both projects bill."""
+    key = team.project["id"]
+    if key not in _CLIENTS:
+        r = team.manager.post("/clients", {"name": "Acme", "currency": "EUR"})
+        assert r.status_code == 201, r.text
+        _CLIENTS[key] = r.json()["id"]
+        for which in ("own", "other"):
+            r = team.manager.patch(
+                f"/projects/{_p(team, which)['id']}", {"client_id": _CLIENTS[key]}
+            )
+            assert r.status_code == 200, r.text
+    return _CLIENTS[key]
+
+
+def _contact(team) -> str:
+    """A new contact of the team's client."""
+    r = team.manager.post(
+        f"/clients/{_client(team)}/contacts", {"name": "Ann", "email": "ann@example.com"}
+    )
+    assert r.status_code == 201, r.text
+    return r.json()["id"]
+
+
+ADMIN_ONLY = {
+    "admin": (200, 200),
+    "manager": (403, 403),
+    "member": (403, 403),
+    "viewer": (403, 403),
+}
+STAFF = {"admin": (200, 200), "manager": (200, 200), "member": (403, 403), "viewer": (403, 403)}
+
+
 def _sign_in(u):
     body = {"email": u.email, "password": PASSWORD, "device_name": "matrix"}
     return u.client.post(API + "/auth/token", json=body, headers=u.headers)
@@ -123,6 +162,10 @@ MATRIX: dict[str, tuple[Callable, dict[str, tuple[Cell, Cell]]]] = {
             {"email": _new_email(), "name": "N", "role": "member", "password": "long enough"},
         ),
         {"admin": (201, 201), "manager": (403, 403), "member": (403, 403), "viewer": (403, 403)},
+    ),
+    "GET /audit": (
+        lambda u, t, w: u.get("/audit"),
+        {"admin": (200, 200), "manager": (403, 403), "member": (403, 403), "viewer": (403, 403)},
     ),
     "GET /clients": (
         lambda u, t, w: u.get("/clients"),
@@ -182,6 +225,38 @@ MATRIX: dict[str, tuple[Callable, dict[str, tuple[Cell, Cell]]]] = {
         lambda u, t, w: u.get(f"/projects/{_p(t, w)['id']}/totals"),
         {"admin": (200, 200), "manager": (200, 200), "member": (200, 404), "viewer": (200, 404)},
     ),
+    # -- money: workspace, clients, contacts, user defaults, exchange rates (contract §4b) -----
+    "GET /workspace": (lambda u, t, w: u.get("/workspace"), STAFF),
+    "PATCH /workspace": (lambda u, t, w: u.patch("/workspace", {"city": "Berlin"}), ADMIN_ONLY),
+    "GET /clients/{id}": (lambda u, t, w: u.get(f"/clients/{_client(t)}"), STAFF),
+    "PATCH /clients/{id}": (
+        lambda u, t, w: u.patch(f"/clients/{_client(t)}", {"city": "Lyon"}),
+        STAFF,
+    ),
+    "POST /clients/{id}/contacts": (
+        lambda u, t, w: u.post(
+            f"/clients/{_client(t)}/contacts", {"name": "Bo", "email": "bo@example.com"}
+        ),
+        {"admin": (201, 201), "manager": (201, 201), "member": (403, 403), "viewer": (403, 403)},
+    ),
+    "GET /clients/{id}/contacts": (lambda u, t, w: u.get(f"/clients/{_client(t)}/contacts"), STAFF),
+    "DELETE /contacts/{id}": (
+        lambda u, t, w: u.delete(f"/contacts/{_contact(t)}"),
+        {"admin": (204, 204), "manager": (204, 204), "member": (403, 403), "viewer": (403, 403)},
+    ),
+    "PUT /projects/{id}/contacts/{contact}": (
+        lambda u, t, w: u.put(f"/projects/{_p(t, w)['id']}/contacts/{_contact(t)}"),
+        {"admin": (200, 200), "manager": (200, 200), "member": (403, 404), "viewer": (403, 404)},
+    ),
+    "PATCH /users/{id}": (
+        lambda u, t, w: u.patch(f"/users/{t.other_member.id}", {"name": "Renamed"}),
+        ADMIN_ONLY,
+    ),
+    "PUT /exchange-rates/{from}/{to}": (
+        lambda u, t, w: u.put("/exchange-rates/USD/EUR", {"rate": "0.9214"}),
+        ADMIN_ONLY,
+    ),
+    "GET /exchange-rates": (lambda u, t, w: u.get("/exchange-rates"), ADMIN_ONLY),
     "DELETE /auth/token": (
         lambda u, t, w: u.delete("/auth/token"),
         {r: (204, 204) for r in ROLES},
@@ -261,6 +336,7 @@ MATRIX: dict[str, tuple[Callable, dict[str, tuple[Cell, Cell]]]] = {
         },
     ),
 }
+MATRIX.update(INVOICE_MATRIX)  # uninvoiced time, invoices, payments, team invoices
 
 #: What the call answers without a valid token, where that is not 401 (public routes).
 PUBLIC: dict[str, Cell] = {"POST /auth/token": 201}  # a stale bearer header does not matter
@@ -309,15 +385,10 @@ def test_matrix(api, team, endpoint):
         "member": team.member,
         "viewer": team.viewer,
     }
-    if "granted_viewer" in expected:
-        users["granted_viewer"] = api.user("viewer")
-        api.member(
-            team.manager,
-            team.project["id"],
-            users["granted_viewer"],
-            kind="viewer",
-            grants=CAPTURE_GRANTS,
-        )
+    for extra, grants in EXTRA_GRANTS.items():
+        if extra in expected:
+            users[extra] = api.user("viewer")
+            api.member(team.manager, team.project["id"], users[extra], kind="viewer", grants=grants)
     failures = []
     for role in expected:
         for i, which in enumerate(("own", "other")):
@@ -492,7 +563,7 @@ def test_viewer_grants(api, team):
 
 def test_viewer_never_sees_rates_without_grant(api, team):
     api.member(
-        team.manager,
+        team.admin,
         team.project["id"],
         team.member,
         bill_rate={"amount": "90", "currency": "EUR"},

@@ -85,6 +85,8 @@ def test_group_by_everything_and_running_interval(api, team, server_clock):
         "this_week": 7200,
         "this_month": 7200,
         "all_time": 7200,
+        "uninvoiced": [],  # nothing priced
+        "budget": None,
     }
 
 

@@ -148,7 +148,7 @@ def test_day_view_shows_the_chosen_day(ui, svc, seeded):
     ui.window.day_edit.setDate(QDate(2026, 11, 24))
     assert ui.window.entries.rowCount() == 1
     assert ui.window.entries.item(0, 2).text() == "08:00:00"
-    assert ui.window.day_total.text() == "1 entries · 08:00:00"
+    assert ui.window.day_total.text() == "1 entry · 08:00:00"
     assert ui.window.week_label.text() == "Week 8:45"
     d = ui.window.add_time()
     assert d.date.date() == QDate(2026, 11, 24)  # "Add time…" starts on the shown day

@@ -113,3 +113,33 @@ def test_main_window_on_x11(qtbot, real_app, artifacts):
     tl = app.window.timeline
     qtbot.waitUntil(lambda: tl.strip is not None and len(tl.strip.blocks) >= 1, timeout=3000)
     assert app.window.grab().save(str(artifacts / "day-tab.png"))
+
+
+def test_quick_start_box_on_x11(qtbot, real_app, artifacts):
+    """Ctrl+K, type, the completion offers the tasks; "Project / New task" + Enter creates it
+    and starts the timer. The picture in docs/desktop.md is the box with its completion open."""
+    from PySide6.QtCore import Qt
+
+    app = real_app
+    app.open_window()
+    w = app.window
+    qtbot.waitExposed(w)
+    w.quick_action.trigger()
+    qtbot.keyClicks(w.quick, "glo")
+    popup = w.quick.completer_.popup()
+    qtbot.waitUntil(popup.isVisible, timeout=3000)
+    qtbot.wait(300)  # let the popup paint
+    top_left = w.mapToGlobal(w.rect().topLeft())
+    crop = f"{w.width()}x{min(w.height(), 330)}+{top_left.x()}+{top_left.y()}"
+    shot = screenshot(artifacts / "quick-start.png", crop=crop)
+    assert shot.stat().st_size > 1000
+    shown = [popup.model().index(i, 0).data() for i in range(popup.model().rowCount())]
+    assert shown == ["Globex site / Homepage", "Globex site / Checkout"]
+    w.quick.clear()
+    qtbot.keyClicks(w.quick, "Acme / Design review")
+    with qtbot.waitSignal(app.controller.changed, timeout=5000):
+        qtbot.keyClick(w.quick, Qt.Key.Key_Return)
+    assert app.controller.running is not None
+    assert (app.controller.running.project_name, app.controller.running.task_title) == (
+        "Acme", "Design review"
+    )  # fmt: skip

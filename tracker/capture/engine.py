@@ -17,6 +17,8 @@ from .backends import Backends
 from .shots import ShotPlanner
 from .slots import Slot, SlotRecorder
 
+ACTIVE_IDLE_SECONDS = 60
+
 
 @dataclass(frozen=True, slots=True)
 class Tracking:
@@ -41,6 +43,7 @@ class TickResult:
     away: list[AwayPeriod] = field(default_factory=list)
     shot: ShotOrder | None = None
     slept: float = 0.0  # seconds the machine was suspended just before this tick
+    active: bool = False  # input since the last tick, or the OS saw some within a minute
 
 
 class CaptureEngine:
@@ -100,6 +103,7 @@ class CaptureEngine:
         slept = self.backends.suspend.slept() if slept is None else slept
         res.slept = slept
         idle = self.backends.idle.idle_seconds()
+        res.active = dk + dm > 0 or (idle is not None and idle < ACTIVE_IDLE_SECONDS)
         t = self.tracking
         res.away = self.detector.tick(
             wall, idle, slept, t.interval_id if t else None, t.started_at if t else 0

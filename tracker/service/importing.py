@@ -16,7 +16,7 @@ Progress = Callable[[int, int], None]
 
 
 def _name(text: str, limit: int) -> str:
-    return " ".join(text.split())[:limit] or imports.NO_DESCRIPTION
+    return " ".join(text.split())[:limit] or imports.NO_TASK
 
 
 class Importing(Entries):

@@ -2,11 +2,26 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
-from ..errors import InvalidInput
+from ..errors import InvalidInput, NotFound
 from ..model import Origin, Project, Task, TaskStatus
 from .base import Base, clean
+
+
+@dataclass(frozen=True, slots=True)
+class QuickTask:
+    """What the quick-start box's text named: a task, and whether it (and its project) is new."""
+
+    task: Task
+    new_task: bool = False
+    new_project: bool = False
+
+    @property
+    def line(self) -> str:
+        made = " (new project and task)" if self.new_project else (
+            " (new task)" if self.new_task else "")  # fmt: skip
+        return f"Started {self.task.project_name} / {self.task.title}{made}"
 
 
 class Projects(Base):
@@ -81,3 +96,37 @@ class Projects(Base):
             t = replace(t, revision=t.revision + 1, **changes)
             self.store.update_task(t, self.clock.now())
         return t
+
+    def quick_task(self, text: str, project_ref: str | None = None) -> QuickTask:
+        """The task the quick-start box's ``text`` names, created when it is missing.
+
+        An existing task by ``Project / Task``, a unique title or its id; else ``Project / New
+        task`` creates the task in that project (tasks in server projects are pushed), or a new
+        local project with the task when no project has that name (projects made here are local:
+        server projects come from the server). A bare new title goes into ``project_ref``, the
+        project the user has open. One transaction."""
+        text = text.strip()
+        if not text:
+            raise InvalidInput("type a task, or 'Project / New task' to create one")
+        with self.store.transaction():
+            try:
+                return QuickTask(self.task(text))
+            except NotFound:
+                pass
+            cuts = [i for i, ch in enumerate(text) if ch == "/"]
+            for i in cuts:  # the first "/" whose left side names a project
+                pname, title = text[:i].strip(), text[i + 1 :].strip()
+                named = self.store.projects_named(pname) if pname and title else []
+                if len(named) == 1:
+                    return QuickTask(self.add_task(named[0].id, title), new_task=True)
+            if cuts:
+                pname, title = text[: cuts[0]].strip(), text[cuts[0] + 1 :].strip()
+                if not pname or not title:
+                    raise InvalidInput("type 'Project / Task': both sides of the / are needed")
+                p = self.add_project(pname)
+                return QuickTask(self.add_task(p.id, title), new_task=True, new_project=True)
+            if project_ref is None:
+                raise InvalidInput(
+                    f"no task '{text}': type 'Project / {text}' to create it, or pick a project"
+                )
+            return QuickTask(self.add_task(project_ref, text), new_task=True)

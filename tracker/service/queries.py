@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from .. import config
@@ -34,6 +34,8 @@ class Overview:
     server_url: str | None = None
     last_sync: str | None = None  # RFC 3339, local offset
     sync_minutes: int = 5
+    archived: list[Project] = field(default_factory=list)  # archived projects (to unarchive)
+    reminders: tuple[int, int] = (15, 4)  # not tracking after N minutes; a timer over N hours
 
 
 class Queries(Base):
@@ -55,7 +57,7 @@ class Queries(Base):
         lo, hi = local_day_bounds(day, self.tz)
         with self.store.snapshot():
             running = self.store.running()
-            projects = self.store.list_projects(include_archived=False)
+            every_project = self.store.list_projects()
             tasks = self.store.list_tasks()
             recent = self.store.recent_tasks(5)
             by_task = self.store.totals(GroupBy.TASK, self.tz, now)
@@ -67,6 +69,8 @@ class Queries(Base):
             server_url = self.store.get_setting("server.url")
             last_sync = self.store.get_setting("sync.last_success")
             sync_minutes = self.store.get_setting("sync.interval_minutes")
+            reminders = (int(self.config_get("reminders.not_tracking_minutes")),
+                         int(self.config_get("reminders.long_timer_hours")))  # fmt: skip
         task_total = {r.key: r.seconds for r in by_task}
         project_of = {t.id: t.project_id for t in tasks}
         project_total: dict[str, int] = {}
@@ -74,6 +78,7 @@ class Queries(Base):
             pid = project_of.get(task_id)
             if pid:
                 project_total[pid] = project_total.get(pid, 0) + secs
+        projects = [p for p in every_project if not p.archived]
         live = {p.id for p in projects}
         return Overview(
             now=now,
@@ -96,6 +101,8 @@ class Queries(Base):
             server_url=server_url or None,
             last_sync=last_sync,
             sync_minutes=int(sync_minutes or config.SPECS["sync.interval_minutes"].default),
+            archived=[p for p in every_project if p.archived],
+            reminders=reminders,
         )
 
     def running(self) -> Interval | None:

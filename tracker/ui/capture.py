@@ -69,6 +69,7 @@ class CaptureController(QObject):
     shot_saved = Signal(object)  # Screenshot
     slots_saved = Signal(int)
     status = Signal(str)
+    ticked = Signal(float, bool)  # wall time, whether the user was active (for reminders)
 
     def __init__(
         self,
@@ -176,6 +177,7 @@ class CaptureController(QObject):
             self.away.emit(period)
         if res.shot is not None:
             self.shoot(res.shot)
+        self.ticked.emit(self.wall(), res.active)
 
     def look(self) -> None:
         """Tick now, between the once-a-second ticks: a suspend that just ended becomes its
@@ -272,6 +274,7 @@ class CaptureController(QObject):
 
         def done(message: str) -> None:
             self.controller.notice.emit(message)
+            self.controller.changed_here()
             self.controller.refresh()
 
         self.executor.submit(

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QComboBox,
     QFrame,
@@ -27,6 +28,7 @@ STATUS_TEXT = {
 class TaskCard(QFrame):
     toggled = Signal(str)  # task id: start it, or stop it when it runs
     status_chosen = Signal(str, str)  # task id, status value
+    rename_requested = Signal(str)  # task id
 
     def __init__(self, task: Task, seconds: int, running: bool, parent: QWidget | None = None):
         super().__init__(parent)
@@ -55,6 +57,11 @@ class TaskCard(QFrame):
         self.status.activated.connect(
             lambda _i: self.status_chosen.emit(self.task.id, self.status.currentData())
         )
+
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        rename = QAction("Rename…", self)
+        rename.triggered.connect(lambda: self.rename_requested.emit(self.task.id))
+        self.addAction(rename)
 
         top = QHBoxLayout()
         top.addWidget(self.title, 1)

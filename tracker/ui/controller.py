@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 POLL_MS = 2000  # how often the worker asks SQLite whether another process wrote
 HOUSEKEEPING_MS = 3600 * 1000
+SYNC_SOON_MS = 2000  # a change syncs this long after the last of a burst of changes
 
 
 def user_message(exc: Exception) -> str:
@@ -73,6 +74,10 @@ class Controller(QObject):
         self._housekeeping = QTimer(self)
         self._housekeeping.setInterval(HOUSEKEEPING_MS)
         self._housekeeping.timeout.connect(self.housekeeping)
+        self._sync_soon = QTimer(self)  # debounce: one sync after a burst of changes
+        self._sync_soon.setSingleShot(True)
+        self._sync_soon.setInterval(SYNC_SOON_MS)
+        self._sync_soon.timeout.connect(lambda: self.sync.trigger())
 
     # -- life cycle ---------------------------------------------------------------------------
 
@@ -86,6 +91,7 @@ class Controller(QObject):
         self._beat.stop()
         self._poll.stop()
         self._housekeeping.stop()
+        self._sync_soon.stop()
         self.sync.stop()
 
     def refresh(self) -> None:
@@ -130,12 +136,21 @@ class Controller(QObject):
         self.failed.emit(user_message(exc))
 
     def _then_refresh(self, message: str | None = None) -> Callable[[object], None]:
+        """After a change: say ``message``, show the new state, and sync soon."""
+
         def done(_: object) -> None:
             if message:
                 self.notice.emit(message)
+            self.changed_here()
             self.refresh()
 
         return done
+
+    def changed_here(self) -> None:
+        """Something changed in this app (start, stop, edit, delete, an answered Away dialog, a
+        new task): the background sync runs in a moment (debounced), so the server sees a
+        running timer while it runs. Offline it fails quietly and the timed sync retries."""
+        self._sync_soon.start()
 
     # -- the timer ----------------------------------------------------------------------------
 
@@ -156,11 +171,7 @@ class Controller(QObject):
         self.executor.submit(job, self._then_refresh(), self._fail)
 
     def stop(self) -> None:
-        def done(_: object) -> None:
-            self.sync.trigger()  # push the finished entry soon
-            self.refresh()
-
-        self.executor.submit(lambda t: t.stop(), done, self._fail)
+        self.executor.submit(lambda t: t.stop(), self._then_refresh(), self._fail)
 
     def toggle(self) -> None:
         """Stop what runs, or start the most recent task again."""
@@ -175,6 +186,69 @@ class Controller(QObject):
         self.executor.submit(
             lambda t: t.set_task(task_id, status=status), self._then_refresh(), self._fail
         )
+
+    # -- projects and tasks (local projects fully; in server projects, tasks) ------------------
+
+    def quick_start(
+        self,
+        text: str,
+        project_id: str | None = None,
+        on_done: Callable[[object], None] | None = None,
+        on_error: Callable[[Exception], None] | None = None,
+    ) -> None:
+        """The quick-start box: start the task ``text`` names, creating it (and a local project)
+        when missing; ``project_id``: where a bare new title goes. One transaction."""
+
+        def job(t: Tracker) -> object:
+            with t.store.transaction():
+                made = t.quick_task(text, project_id)
+                t.start(made.task.id)
+            t.heartbeat()
+            return made
+
+        def done(made) -> None:
+            if on_done:
+                on_done(made)
+            self._then_refresh(made.line)(made)
+
+        self.executor.submit(job, done, on_error or self._fail)
+
+    def _change(
+        self,
+        job: Callable[[Tracker], object],
+        message: Callable[[object], str],
+        on_done: Callable[[object], None] | None,
+        on_error: Callable[[Exception], None] | None,
+    ) -> None:
+        def done(result: object) -> None:
+            if on_done:
+                on_done(result)
+            self._then_refresh(message(result))(result)
+
+        self.executor.submit(job, done, on_error or self._fail)
+
+    def add_project(self, name: str, on_done=None, on_error=None) -> None:
+        """A new local project (server projects are made on the server)."""
+        self._change(lambda t: t.add_project(name), lambda p: f"Created project {p.name}",
+                     on_done, on_error)  # fmt: skip
+
+    def add_task(self, project_id: str, title: str, on_done=None, on_error=None) -> None:
+        self._change(lambda t: t.add_task(project_id, title),
+                     lambda k: f"Created task {k.project_name} / {k.title}", on_done,
+                     on_error)  # fmt: skip
+
+    def rename_project(self, project_id: str, name: str, on_done=None, on_error=None) -> None:
+        self._change(lambda t: t.set_project(project_id, name=name),
+                     lambda p: f"Renamed the project to {p.name}", on_done, on_error)  # fmt: skip
+
+    def archive_project(self, project_id: str, archived: bool = True, on_error=None) -> None:
+        word = "Archived" if archived else "Unarchived"
+        self._change(lambda t: t.set_project(project_id, archived=archived),
+                     lambda p: f"{word} {p.name}", None, on_error)  # fmt: skip
+
+    def rename_task(self, task_id: str, title: str, on_done=None, on_error=None) -> None:
+        self._change(lambda t: t.set_task(task_id, title=title),
+                     lambda k: f"Renamed the task to {k.title}", on_done, on_error)  # fmt: skip
 
     # -- entries ------------------------------------------------------------------------------
 
@@ -195,6 +269,7 @@ class Controller(QObject):
             if on_done:
                 on_done(e)
             self.notice.emit(f"Added {e.task_title}")
+            self.changed_here()
             self.refresh()
 
         self.executor.submit(
@@ -214,6 +289,7 @@ class Controller(QObject):
         def done(e: Interval) -> None:
             if on_done:
                 on_done(e)
+            self.changed_here()
             self.refresh()
 
         self.executor.submit(
@@ -232,6 +308,7 @@ class Controller(QObject):
 
         def done(gone: Interval) -> None:
             self.deleted.emit(entry or gone)
+            self.changed_here()
             self.refresh()
 
         self.executor.submit(lambda t: t.delete(entry_id), done, self._fail)
@@ -244,7 +321,7 @@ class Controller(QObject):
         def done(back: Interval) -> None:
             self.restored.emit(back)
             self.notice.emit(f"Restored {back.task_title}")
-            self.sync.trigger()  # push the un-delete soon
+            self.changed_here()  # push the un-delete soon
             self.refresh()
 
         self.executor.submit(lambda t: t.restore(entry_id), done, on_error or self._fail)

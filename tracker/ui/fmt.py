@@ -29,8 +29,24 @@ def overlap_line(other: Interval, tz: ZoneInfo) -> str:
     return f"Overlaps {span(other, tz)} {other.task_title}"
 
 
+def plural(n: int, one: str, many: str) -> str:
+    """``1 entry``, ``2 entries``, ``0 entries``."""
+    return f"{n} {one if n == 1 else many}"
+
+
+def ago(then: datetime, now: datetime) -> str:
+    """How long ago, as the tray and the status bar both say it: ``just now``, ``5 min ago``,
+    ``at 09:12``, ``on 2026-11-30``."""
+    minutes = int((now - then).total_seconds() // 60)
+    if minutes < 1:
+        return "just now"
+    if minutes < 120:
+        return f"{minutes} min ago"
+    return f"at {then:%H:%M}" if (now - then).days < 1 else f"on {then:%Y-%m-%d}"
+
+
 def running_line(e: Interval, elapsed: int) -> str:
     return f"{e.project_name} / {e.task_title}   {hms(elapsed)}"
 
 
-__all__ = ["clock", "hm", "hms", "overlap_line", "running_line", "span"]
+__all__ = ["ago", "clock", "hm", "hms", "overlap_line", "plural", "running_line", "span"]

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from .executor import Bridge
+from .fmt import ago, plural
 from .ports import Attention
 
 if TYPE_CHECKING:
@@ -24,15 +25,6 @@ if TYPE_CHECKING:
 
 SIGN_IN_AGAIN = Attention("sign_in", "Sync: sign in again")
 UNREACHABLE = Attention("unreachable", "Sync: server unreachable — will retry")
-
-
-def ago(then: datetime, now: datetime) -> str:
-    minutes = int((now - then).total_seconds() // 60)
-    if minutes < 1:
-        return "just now"
-    if minutes < 120:
-        return f"{minutes} min ago"
-    return f"at {then:%H:%M}" if (now - then).days < 1 else f"on {then:%Y-%m-%d}"
 
 
 def attention_of(result: LoopResult, failure: BaseException | None) -> Attention | None:
@@ -101,7 +93,8 @@ class EngineSync:
         if self.needs_sign_in:
             return "Not signed in"
         if self.error:
-            return f"Offline — {pending} entries wait to sync" if pending else "Offline"
+            waits = plural(pending, "entry waits", "entries wait")
+            return f"Offline — {waits} to sync" if pending else "Offline"
         if ov is None or not ov.last_sync:
             return f"Not synced yet · {pending} pending" if pending else "Not synced yet"
         line = f"Synced {ago(datetime.fromisoformat(ov.last_sync), now.astimezone(self.tz))}"

@@ -10,10 +10,14 @@ from ..timeparse import hms
 from .controller import Controller
 from .icons import tracker_icon
 
+NOTIFY_MS = 15_000
+
 
 class Tray(QObject):
     open_requested = Signal()
     add_time_requested = Signal()
+    quick_start_requested = Signal()  # "Start new task…": the window's quick-start box
+    reminder_clicked = Signal(object)  # Reminder: the user clicked its notification
     sign_in_requested = Signal()
     quit_requested = Signal()
 
@@ -25,6 +29,8 @@ class Tray(QObject):
         self.icon = QSystemTrayIcon(tracker_icon(False), self)
         self.icon.setContextMenu(self.menu)
         self.icon.activated.connect(self._activated)
+        self.icon.messageClicked.connect(self._message_clicked)
+        self.shown_reminder = None  # the reminder whose notification shows last (None: other)
         self._look: tuple[bool, bool] | None = None  # (running, sync needs attention)
         controller.changed.connect(lambda _ov: self.update_icon())
         controller.sync_changed.connect(lambda _s: self.update_icon())
@@ -88,6 +94,9 @@ class Tray(QObject):
                 a = sub.addAction(f"{t.project_name} / {t.title}")
                 a.triggered.connect(lambda _=False, tid=t.id: c.start(tid))
                 self.recent_actions.append(a)
+        new = m.addAction("Start new task…")
+        new.setObjectName("quickStart")
+        new.triggered.connect(self.quick_start_requested.emit)
         add = m.addAction("Add time…")
         add.triggered.connect(self.add_time_requested.emit)
         opener = m.addAction("Open Tracker")
@@ -105,6 +114,20 @@ class Tray(QObject):
             self.sync_action.triggered.connect(self.sign_in_requested.emit)
         self.quit_action = m.addAction("Quit")
         self.quit_action.triggered.connect(self.quit_requested.emit)
+
+    # -- notifications (never modal) ----------------------------------------------------------
+
+    def notify(self, title: str, text: str, reminder: object = None, warning: bool = False):
+        """A notification from the tray; a click on a reminder's does its one action."""
+        self.shown_reminder = reminder
+        kind = QSystemTrayIcon.MessageIcon
+        self.icon.showMessage(title, text, kind.Warning if warning else kind.Information,
+                              NOTIFY_MS)  # fmt: skip
+
+    def _message_clicked(self) -> None:
+        reminder, self.shown_reminder = self.shown_reminder, None
+        if reminder is not None:
+            self.reminder_clicked.emit(reminder)
 
     def action(self, text: str) -> QAction | None:
         """The menu entry (or recent task) whose text starts with ``text`` (for tests)."""

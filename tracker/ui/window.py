@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMainWindow,
+    QMenu,
     QPushButton,
     QScrollArea,
     QSplitter,
@@ -39,7 +40,8 @@ from ..model import Interval
 from ..timeparse import hms
 from .cards import TaskCard
 from .controller import Controller
-from .fmt import clock, hm, span
+from .fmt import clock, hm, plural, span
+from .quickstart import NameDialog, QuickStart
 from .timeline_view import TimelineView, day_strip
 from .undo import UndoBar
 
@@ -47,8 +49,10 @@ if TYPE_CHECKING:  # the dialogs load when first opened, not at start-up
     from .dialogs import EntryDialog, SplitDialog
 
 START_STOP = "Ctrl+Shift+S"
+QUICK_START = "Ctrl+K"
 NEW_ENTRY = "Ctrl+N"
 ALL_PROJECTS = ""
+SYNC_LINE_MS = 20_000
 MAX_CARDS = 60  # cards are widgets: a project with hundreds of tasks is searched, not drawn
 
 
@@ -65,6 +69,7 @@ class MainWindow(QMainWindow):
         self.tz = tz
         self.hide_on_close = hide_on_close
         self.cards: dict[str, TaskCard] = {}
+        self._running_row: int | None = None  # the Day table's row of the running entry
         self.project_id: str = ALL_PROJECTS
         self.setWindowTitle("Tracker")
         self.resize(980, 640)
@@ -92,6 +97,8 @@ class MainWindow(QMainWindow):
         self.week_label = QLabel()
         self.sync_label = QLabel()
         self.sync_label.setObjectName("sync")
+        self.quick = QuickStart()
+        self.quick.submitted.connect(self._quick_start)
         header = QHBoxLayout()
         header.addWidget(self.running_label, 1)
         header.addWidget(self.elapsed_label)
@@ -108,12 +115,17 @@ class MainWindow(QMainWindow):
         self.search.setPlaceholderText("Search tasks…")
         self.search.setClearButtonEnabled(True)
         self.search.textChanged.connect(lambda _t: self._fill_cards())
+        self.projects.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.projects.customContextMenuRequested.connect(self._project_menu)
+        self.new_project_button = QPushButton("New project…")
+        self.new_project_button.clicked.connect(lambda: self.new_project())
         left = QWidget()
         lbox = QVBoxLayout(left)
         lbox.setContentsMargins(0, 0, 0, 0)
         lbox.addWidget(QLabel("Projects"))
         lbox.addWidget(self.projects, 1)
         lbox.addWidget(self.search)
+        lbox.addWidget(self.new_project_button)
 
         # Tasks tab
         self.project_title = QLabel()
@@ -130,9 +142,12 @@ class MainWindow(QMainWindow):
         scroll.setWidget(self.cards_host)
         tasks_tab = QWidget()
         tbox = QVBoxLayout(tasks_tab)
+        self.new_task_button = QPushButton("New task…")
+        self.new_task_button.clicked.connect(lambda: self.new_task())
         ptop = QHBoxLayout()
         ptop.addWidget(self.project_title, 1)
         ptop.addWidget(self.project_totals)
+        ptop.addWidget(self.new_task_button)
         tbox.addLayout(ptop)
         tbox.addWidget(scroll, 1)
 
@@ -188,6 +203,7 @@ class MainWindow(QMainWindow):
         cbox = QVBoxLayout(central)
         cbox.addWidget(self.notice)
         cbox.addWidget(self.undo_bar)
+        cbox.addWidget(self.quick)
         cbox.addLayout(header)
         cbox.addWidget(split, 1)
         self.setCentralWidget(central)
@@ -197,6 +213,11 @@ class MainWindow(QMainWindow):
         self.tick = QTimer(self)
         self.tick.setInterval(1000)
         self.tick.timeout.connect(self.update_elapsed)
+        # The sync line ("Synced 2 min ago") moves on while nothing runs too; the tray reads
+        # the same controller.sync_state() when its menu opens.
+        self.sync_tick = QTimer(self)
+        self.sync_tick.setInterval(SYNC_LINE_MS)
+        self.sync_tick.timeout.connect(self._show_sync)
         controller.changed.connect(self.show_overview)
         controller.failed.connect(self.show_error)
         controller.notice.connect(lambda m: self.statusBar().showMessage(m, 5000))
@@ -219,12 +240,19 @@ class MainWindow(QMainWindow):
         self.toggle_action = act("Start/Stop", START_STOP, self.controller.toggle)
         self.new_entry_action = act("Add time…", NEW_ENTRY, lambda: self.add_time())
         self.find_action = act("Find task", "Ctrl+F", self.search.setFocus)
+        self.quick_action = act("Start a task…", QUICK_START, self.focus_quick_start)
+        self.new_project_action = act("New project…", "Ctrl+Shift+P", lambda: self.new_project())
+        self.new_task_action = act("New task…", "Ctrl+Shift+T", lambda: self.new_task())
         self.settings_action = act("Settings…", "Ctrl+,", self.settings_requested.emit)
         self.quit_action = act("Quit", "Ctrl+Q", self.quit_requested.emit)
         self.undo_action = act("Undo delete", "Ctrl+Z", self.undo_bar.undo)
         menu = self.menuBar().addMenu("&Tracker")
-        for a in (self.toggle_action, self.new_entry_action, self.find_action):
+        for a in (self.quick_action, self.toggle_action, self.new_entry_action,
+                  self.find_action):  # fmt: skip
             menu.addAction(a)
+        menu.addSeparator()
+        menu.addAction(self.new_project_action)
+        menu.addAction(self.new_task_action)
         menu.addSeparator()
         self.sign_in_action = menu.addAction("Sign in…")
         self.sign_in_action.triggered.connect(self.sign_in_requested.emit)
@@ -242,6 +270,7 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(text, 10000)
 
     def show_overview(self, ov) -> None:
+        self.quick.set_tasks(ov.recent, [t for t in ov.tasks if t.status.value != "done"])
         self._fill_projects(ov)
         self._fill_cards()
         self._fill_entries(ov)
@@ -307,6 +336,7 @@ class MainWindow(QMainWindow):
             card = TaskCard(t, ov.task_total.get(t.id, 0), t.id == running)
             card.toggled.connect(self._card_toggled)
             card.status_chosen.connect(self.controller.set_task_status)
+            card.rename_requested.connect(self.rename_task)
             if not self.project_id:
                 card.title.setText(f"{t.title}\n{t.project_name}")
             self.cards_grid.addWidget(card, i // 3, i % 3)
@@ -333,9 +363,15 @@ class MainWindow(QMainWindow):
                 hint_text = "No tasks match"
             elif not self.project_id and ov.tasks:
                 hint_text = "Recent tasks show here: pick a project on the left to start one"
+            elif self.project_id:
+                hint_text = "No tasks yet: “New task…” above, or type one in the box at the top"
             else:
-                hint_text = "No tasks yet: `tracker task add PROJECT TITLE`"
-            self.cards_grid.addWidget(QLabel(hint_text), 0, 0)
+                hint_text = ("No tasks yet: type “Project / Task” in the box at the top (Ctrl+K) "
+                             "and press Enter to create it and start the timer")  # fmt: skip
+            hint = QLabel(hint_text)
+            hint.setObjectName("emptyHint")
+            hint.setWordWrap(True)
+            self.cards_grid.addWidget(hint, 0, 0)
 
     def _card_toggled(self, task_id: str) -> None:
         r = self.controller.running
@@ -350,10 +386,11 @@ class MainWindow(QMainWindow):
         self.day_edit.setDate(QDate(d.year, d.month, d.day))
         self.day_edit.blockSignals(False)
         self.entries.setRowCount(len(ov.entries))
-        total = 0
+        self._running_row = None
         for row, e in enumerate(ov.entries):
             secs = e.duration_seconds(ov.now)
-            total += secs
+            if e.ended_at is None:
+                self._running_row = row
             cells = [clock(e.started_at, self.tz), "running" if e.ended_at is None else
                      clock(e.ended_at, self.tz), hms(secs), f"{e.project_name} / {e.task_title}",
                      e.note, e.sync_state.value]  # fmt: skip
@@ -361,12 +398,16 @@ class MainWindow(QMainWindow):
                 item = QTableWidgetItem(text)
                 item.setData(Qt.ItemDataRole.UserRole, e.id)
                 self.entries.setItem(row, col, item)
-        self.day_total.setText(f"{len(ov.entries)} entries · {hms(total)}")
+        self._show_day_total(ov, ov.now)
         strip = self.controller.strip
         if strip is None or self.controller.overview is not ov:  # shown without the controller
             strip = day_strip(ov.entries, ov.day, self.tz)
         self.timeline.set_strip(strip, int(self.controller.clock.now().timestamp()))
         self._selection_to_timeline()
+
+    def _show_day_total(self, ov, now) -> None:
+        total = sum(e.duration_seconds(now) for e in ov.entries)
+        self.day_total.setText(f"{plural(len(ov.entries), 'entry', 'entries')} · {hms(total)}")
 
     def _arm_tick(self) -> None:
         if self.controller.running is not None and self.isVisible():
@@ -386,13 +427,121 @@ class MainWindow(QMainWindow):
             return
         now = self.controller.clock.now()
         self.timeline.set_now(int(now.timestamp()))  # the running block grows; no DB read
+        self._show_sync()  # "Synced 2 min ago" moves on, as the tray's line does
         elapsed = r.duration_seconds(now)
+        row = self._running_row
+        if row is not None:
+            item = self.entries.item(row, 2)
+            if item is not None:  # the running entry's duration ticks with the header
+                item.setText(hms(elapsed))
+            self._show_day_total(ov, now)
         self.running_label.setText(f"● {r.task_title} · {r.project_name}")
         self.elapsed_label.setText(hms(elapsed))
         card = self.cards.get(r.task_id)
         if card is not None:
             # all-time total at the snapshot, plus what ran since
             card.show_seconds(ov.task_total.get(r.task_id, 0) + max(0, elapsed - ov_elapsed(ov)))
+
+    # -- making work: quick start, projects, tasks ---------------------------------------------
+
+    def focus_quick_start(self) -> None:
+        if not self.isVisible():
+            self.bring_forward()
+        self.quick.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.quick.selectAll()
+
+    def _quick_start(self, text: str) -> None:
+        self.controller.quick_start(text, self.project_id or None,
+                                    on_done=lambda _m: self.quick.clear())  # fmt: skip
+
+    def _project(self, project_id: str | None):
+        ov = self.controller.overview
+        return next((p for p in (ov.projects if ov else []) if p.id == project_id), None)
+
+    def _name_dialog(self, title: str, label: str, save, **kw) -> NameDialog:
+        d = NameDialog(title, label, lambda name, pid: save(d, name, pid), parent=self, **kw)
+        self.open_dialog(d)
+        return d
+
+    @staticmethod
+    def _closes(d: NameDialog) -> dict:
+        return {"on_done": lambda _r: d.accept(), "on_error": lambda e: d.refused(str(e))}
+
+    def new_project(self) -> NameDialog:
+        """A local project (server projects are made on the server by an admin or manager)."""
+        return self._name_dialog(
+            "New project", "Name",
+            lambda d, name, _p: self.controller.add_project(name, **self._closes(d)),
+            hint="A project made here is local to this computer; projects on the server are "
+                 "made there by an admin or manager.",
+        )  # fmt: skip
+
+    def new_task(self) -> NameDialog | None:
+        ov = self.controller.overview
+        projects = ov.projects if ov else []
+        if not projects:
+            self.show_error("Create a project first: “New project…”")
+            return None
+        return self._name_dialog(
+            "New task", "Title",
+            lambda d, title, pid: self.controller.add_task(pid, title, **self._closes(d)),
+            projects=projects, project_id=self.project_id or None,
+        )  # fmt: skip
+
+    def rename_task(self, task_id: str) -> NameDialog | None:
+        ov = self.controller.overview
+        t = next((t for t in (ov.tasks if ov else []) if t.id == task_id), None)
+        if t is None:
+            return None
+        return self._name_dialog(
+            "Rename task", "Title",
+            lambda d, title, _p: self.controller.rename_task(task_id, title, **self._closes(d)),
+            name=t.title,
+        )  # fmt: skip
+
+    def rename_project(self, project_id: str) -> NameDialog | None:
+        p = self._project(project_id)
+        if p is None:
+            return None
+        if p.origin.value == "server":
+            self.show_error(f"{p.name} is a server project: it is renamed on the server")
+            return None
+        return self._name_dialog(
+            "Rename project", "Name",
+            lambda d, name, _p: self.controller.rename_project(p.id, name, **self._closes(d)),
+            name=p.name,
+        )  # fmt: skip
+
+    def project_menu(self, project_id: str | None) -> QMenu:
+        """The projects list's context menu: New task, Rename and Archive (local projects),
+        and the archived projects to bring back."""
+        menu = QMenu(self)
+        p = self._project(project_id)
+        menu.addAction("New project…", lambda: self.new_project())
+        if p is not None:
+            menu.addAction(f"New task in {p.name}…", lambda: self.new_task())
+            local = p.origin.value == "local"
+            rename = menu.addAction("Rename…", lambda: self.rename_project(p.id))
+            archive = menu.addAction("Archive", lambda: self.controller.archive_project(p.id))
+            for a in (rename, archive):
+                a.setEnabled(local)
+                if not local:
+                    a.setToolTip("A server project: its name and archive come from the server")
+        ov = self.controller.overview
+        if ov and ov.archived:
+            back = menu.addMenu("Unarchive")
+            for q in ov.archived:
+                back.addAction(q.name, lambda _=False, qid=q.id:
+                               self.controller.archive_project(qid, False))  # fmt: skip
+        menu.setToolTipsVisible(True)
+        return menu
+
+    def _project_menu(self, pos) -> None:
+        item = self.projects.itemAt(pos)
+        pid = item.data(Qt.ItemDataRole.UserRole) if item else None
+        if item is not None:
+            self.projects.setCurrentItem(item)
+        self.project_menu(pid or None).popup(self.projects.viewport().mapToGlobal(pos))
 
     # -- Day tab actions ----------------------------------------------------------------------
 
@@ -491,11 +640,14 @@ class MainWindow(QMainWindow):
     def showEvent(self, event) -> None:
         super().showEvent(event)
         self.update_elapsed()
+        self._show_sync()
         self._arm_tick()
+        self.sync_tick.start()
 
     def hideEvent(self, event) -> None:
         super().hideEvent(event)
         self.tick.stop()
+        self.sync_tick.stop()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if self.hide_on_close:
