@@ -12,3 +12,6 @@ echo
 $PY benchmarks/bench_totals.py "$@"
 echo
 $PY benchmarks/bench_insert.py "$@"
+
+echo
+$PY benchmarks/bench_import_day.py "$@"

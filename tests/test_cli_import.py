@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from cliutil import Cli
 
 from tracker.model import Origin, Project
 from tracker.store import open_store
@@ -17,7 +16,7 @@ from tracker.store import open_store
 FIX = Path(__file__).parent / "fixtures" / "imports"
 
 
-def imp(cli: Cli, fmt: str, name: str, *more: str) -> dict:
+def imp(cli, fmt: str, name: str, *more: str) -> dict:
     return cli.ok("--json", "import", "--format", fmt, str(FIX / name), *more).json()
 
 
@@ -133,11 +132,11 @@ def test_our_csv_round_trip_keeps_the_totals_by_day(cli, tmp_path):
                "--note", 'with "quotes", commas')  # fmt: skip
     out = tmp_path / "export.csv"
     cli.ok("export", "--format", "csv", "-o", str(out))
-    fresh = Cli(tmp_path / "fresh")
+    fresh = type(cli)(tmp_path / "fresh")  # the conftest's runner, on another data dir
     res = fresh.ok("--json", "import", "--format", "csv", str(out)).json()
     assert res["added"] == 4
 
-    def by_day(c: Cli) -> list:
+    def by_day(c) -> list:
         return c.ok("--json", "totals", "--by", "day", "--from", "2026-11-01", "--to",
                     "2026-11-30").json()  # fmt: skip
 

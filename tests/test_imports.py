@@ -30,10 +30,10 @@ def test_toggl_detailed_report():
     assert (first.project, first.client, first.task) == ("Globex site", "Globex", "Homepage")
     assert first.note == 'Hero, "final" cut 🚀'  # quotes, a comma and an emoji survive
     assert (first.start, first.end) == (local(2026, 11, 2, 9, 0), local(2026, 11, 2, 10, 30))
-    assert (second.task, second.note) == ("Checkout review", "")  # no task: the description
-    assert night.task == "C:\\path\\with\\backslashes"
+    assert (second.task, second.note) == ("No task", "Checkout review")  # Toggl: often no task
+    assert night.note == "C:\\path\\with\\backslashes"
     assert night.end - night.start == 3600  # across midnight
-    assert (bare.project, bare.task) == ("No project", "No description")
+    assert (bare.project, bare.task, bare.note) == ("No project", "No task", "")
 
 
 def test_clockify_us_export_with_12_hour_times():
@@ -151,3 +151,15 @@ def test_the_utc_instants_follow_the_zone():
             "P,x,2026-07-01,12:00,2026-07-01,13:00\n")  # fmt: skip
     (r,) = parse(text.encode(), "toggl", ZoneInfo("America/New_York")).rows
     assert datetime.fromtimestamp(r.start, UTC).hour == 16
+
+
+def test_wall_times_on_dst_days_follow_the_zone():
+    text = ("Project,Description,Start date,Start time,End date,End time\n"
+            "P,spring,2026-03-29,01:30,2026-03-29,03:30\n"
+            "P,autumn,2026-10-25,01:30,2026-10-25,03:30\n"
+            "P,plain,2026-10-26,01:30,2026-10-26,03:30\n")  # fmt: skip
+    spring, autumn, plain = parse(text.encode(), "toggl", BERLIN).rows
+    assert spring.end - spring.start == 3600  # the hour 02:00–03:00 does not exist
+    assert autumn.end - autumn.start == 3 * 3600  # 02:00–03:00 happens twice
+    assert plain.end - plain.start == 2 * 3600
+    assert spring.start == int(datetime(2026, 3, 29, 1, 30, tzinfo=BERLIN).timestamp())

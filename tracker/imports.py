@@ -14,6 +14,7 @@ existing entries (or an earlier row of the file) and leaves them out.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import re
 import uuid
@@ -32,7 +33,7 @@ LABELS = {"toggl": "Toggl Track", "clockify": "Clockify", "csv": "Tracker"}
 #: The namespace of imported rows' ids (uuid5 of the row's own fields).
 NAMESPACE = uuid.UUID("4b3c2f1e-7a52-5d61-9b0e-51f0c3a8d7e2")
 NO_PROJECT = "No project"
-NO_DESCRIPTION = "No description"
+NO_TASK = "No task"
 
 # The columns a file must have, as the tools spell them (matched without regard to case).
 _REQUIRED = {
@@ -207,8 +208,37 @@ def _time(text: str, line: int) -> tuple[int, int, int]:
     )
 
 
-def _instant(day: tuple, clock: tuple, tz: ZoneInfo) -> int:
-    return int(datetime(*day, *clock, tzinfo=tz).timestamp())
+class _Instants:
+    """Local wall times of ``tz`` as epoch seconds, fast: a day without a clock change is its
+    midnight plus the seconds into it (one zoneinfo call per day); a day with one goes through
+    ``datetime`` (the first of a repeated hour, as elsewhere)."""
+
+    def __init__(self, tz: ZoneInfo) -> None:
+        self.tz = tz
+        self._days: dict[tuple[int, int, int], int | None] = {}
+
+    def __call__(self, day: tuple[int, int, int], clock: tuple[int, int, int]) -> int:
+        base = self._days.get(day, -1)
+        if base == -1:
+            start = datetime(*day, tzinfo=self.tz)
+            last = datetime(*day, 23, 59, 59, tzinfo=self.tz)
+            base = int(start.timestamp()) if start.utcoffset() == last.utcoffset() else None
+            self._days[day] = base
+        if base is None:
+            return int(datetime(*day, *clock, tzinfo=self.tz).timestamp())
+        return base + clock[0] * 3600 + clock[1] * 60 + clock[2]
+
+
+_NS = NAMESPACE.bytes
+
+
+def stable_id(key: str) -> str:
+    """``str(uuid.uuid5(NAMESPACE, key))``, without building UUID objects (100k rows a file)."""
+    h = bytearray(hashlib.sha1(_NS + key.encode("utf-8")).digest()[:16])
+    h[6] = (h[6] & 0x0F) | 0x50
+    h[8] = (h[8] & 0x3F) | 0x80
+    x = h.hex()
+    return f"{x[:8]}-{x[8:12]}-{x[12:16]}-{x[16:20]}-{x[20:]}"
 
 
 def parse(
@@ -219,36 +249,53 @@ def parse(
     progress: Callable[[int, int], None] | None = None,
 ) -> Parsed:
     """The file's rows. Zero-length rows are left out (their lines listed); a row that cannot
-    be read refuses the whole file, naming its line."""
+    be read refuses the whole file, naming its line. Without a task, a row's task is
+    :data:`NO_TASK` (Toggl's entries often have none); the description is the note."""
     text = decode(data) if isinstance(data, bytes) else data.lstrip("\ufeff")
     cols, records = read(text, fmt)
     if fmt == "csv":
         return _parse_own(cols, records, progress)
-    get = _getter(cols)
-    sd, st, ed, et = (_key(c) for c in _REQUIRED[fmt][2:])
-    dates = _date_reader((x for _n, r in records for x in (get(r, sd), get(r, ed))), date_order)
-    task_col = "task" if "task" in cols else "activity"
+    width = max(cols.values()) + 1
+    blank = width  # every row gets one empty cell more: the index of a missing column
+
+    def at(name: str) -> int:
+        i = cols.get(name)
+        return blank if i is None else i
+
+    sd, st, ed, et = (at(_key(c)) for c in _REQUIRED[fmt][2:])
+    i_project, i_client, i_desc = at("project"), at("client"), at("description")
+    i_task = at("task") if "task" in cols else at("activity")
+    i_email, i_user = at("email"), at("user")
+    for _line, r in records:
+        if len(r) < width:
+            r.extend([""] * (width - len(r)))
+        r.append("")
+    dates = _date_reader((x for _n, r in records for x in (r[sd].strip(), r[ed].strip())),
+                         date_order)  # fmt: skip
+    times: dict[str, tuple[int, int, int]] = {}
+    instant = _Instants(tz)
     out = Parsed()
     total = len(records)
     for k, (line, r) in enumerate(records):
-        start = _instant(dates(get(r, sd), line), _time(get(r, st), line), tz)
-        end = _instant(dates(get(r, ed), line), _time(get(r, et), line), tz)
+        t0, t1 = r[st].strip(), r[et].strip()
+        c0 = times.get(t0) or times.setdefault(t0, _time(t0, line))
+        c1 = times.get(t1) or times.setdefault(t1, _time(t1, line))
+        start = instant(dates(r[sd].strip(), line), c0)
+        end = instant(dates(r[ed].strip(), line), c1)
         if end < start:
             raise InvalidInput(
-                f"line {line}: the entry ends ({get(r, ed)} {get(r, et)}) before it starts "
-                f"({get(r, sd)} {get(r, st)}): fix the row or remove it"
+                f"line {line}: the entry ends ({r[ed].strip()} {t1}) before it starts "
+                f"({r[sd].strip()} {t0}): fix the row or remove it"
             )
         if end == start:
             out.zero_length.append(line)
             continue
-        project = get(r, "project") or NO_PROJECT
-        client, description, task = get(r, "client"), get(r, "description"), get(r, task_col)
-        who = get(r, "email") or get(r, "user")
-        note = description if task else ""
-        task = task or description or NO_DESCRIPTION
+        project = r[i_project].strip() or NO_PROJECT
+        client, note = r[i_client].strip(), r[i_desc].strip()
+        task = r[i_task].strip() or NO_TASK
+        who = r[i_email].strip() or r[i_user].strip()
         key = "\x1f".join((fmt, who, client, project, task, note, str(start), str(end)))
-        row_id = str(uuid.uuid5(NAMESPACE, key))
-        out.rows.append(Row(line, row_id, project, client, task, note, start, end))
+        out.rows.append(Row(line, stable_id(key), project, client, task, note, start, end))
         if progress and k % 2000 == 0:
             progress(k, total)
     return out
@@ -293,9 +340,9 @@ def _parse_own(
             out.zero_length.append(line)
             continue
         own = get(r, "id")
-        row_id = own if is_uuid(own) else str(uuid.uuid5(NAMESPACE, f"csv\x1f{own}\x1f{s}\x1f{e}"))
+        row_id = own if is_uuid(own) else stable_id(f"csv\x1f{own}\x1f{s}\x1f{e}")
         out.rows.append(Row(line, row_id, get(r, "project") or NO_PROJECT, "",
-                            get(r, "task") or NO_DESCRIPTION, get(r, "note"), s, e))  # fmt: skip
+                            get(r, "task") or NO_TASK, get(r, "note"), s, e))  # fmt: skip
         if progress and k % 2000 == 0:
             progress(k, len(records))
     return out

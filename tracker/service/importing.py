@@ -16,7 +16,7 @@ Progress = Callable[[int, int], None]
 
 
 def _name(text: str, limit: int) -> str:
-    return " ".join(text.split())[:limit] or imports.NO_DESCRIPTION
+    return " ".join(text.split())[:limit] or imports.NO_TASK
 
 
 class Importing(Entries):
@@ -48,8 +48,9 @@ class Importing(Entries):
             now = self.clock.now()
             known = store_imp.known_interval_ids(self.store, [r.id for r in rows])
             existing = []
-            if rows:
-                lo, hi = min(r.start for r in rows), max(r.end for r in rows)
+            fresh = [r for r in rows if r.id not in known]  # only these can overlap anything
+            if fresh:
+                lo, hi = min(r.start for r in fresh), max(r.end for r in fresh)
                 existing = store_imp.live_spans(self.store, lo, hi, now)
             plan = imports.plan(rows, known, existing)
             res.already = len(plan.already)
@@ -74,6 +75,7 @@ class Importing(Entries):
         projects: dict[str, Project] = {}
         tasks: dict[tuple[str, str], Task] = {}
         out: dict[str, str] = {}
+        created: set[str] = set()  # projects made by this import: no tasks to look up in them
         for r in rows:
             pname = _name(r.project, 200)
             p = projects.get(pname.casefold())
@@ -87,12 +89,13 @@ class Importing(Entries):
                     if write:
                         self.store.insert_project(p, now)
                     res.projects_created.append(pname)
+                    created.add(p.id)
                 projects[pname.casefold()] = p
             title = _name(r.task, 500)
             key = (p.id, title.casefold())
             t = tasks.get(key)
             if t is None:
-                found = self.store.tasks_titled(title, p.id)
+                found = [] if p.id in created else self.store.tasks_titled(title, p.id)
                 if found:
                     t = found[0]
                 else:

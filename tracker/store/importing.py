@@ -5,7 +5,7 @@ entries a file's rows could overlap."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 
 from .repo import BULK_COLUMNS, Store
 
@@ -26,16 +26,15 @@ def known_interval_ids(store: Store, ids: Sequence[str]) -> set[str]:
 
 def live_spans(store: Store, lo: int, hi: int, now: datetime) -> list[tuple[int, int, str]]:
     """``(start, end, "Project / Task")`` of the live entries overlapping ``[lo, hi)`` (the
-    running one up to now)."""
-    out = []
+    running one up to now): one query, no entry objects (an import may span years)."""
     n = int(now.timestamp())
-    for e in store.list_intervals(
-        datetime.fromtimestamp(lo, UTC), datetime.fromtimestamp(hi, UTC), now
-    ):
-        s = int(e.started_at.timestamp())
-        end = int(e.ended_at.timestamp()) if e.ended_at else max(n, s + 1)
-        out.append((s, end, f"{e.project_name} / {e.task_title}"))
-    return out
+    rows = store.conn.execute(
+        "SELECT i.started_at, COALESCE(i.ended_at, MAX(?, i.started_at + 1)), p.name, t.title "
+        "FROM intervals i JOIN tasks t ON t.id = i.task_id JOIN projects p ON p.id = t.project_id "
+        "WHERE i.deleted = 0 AND i.started_at < ? AND COALESCE(i.ended_at, ?) > ?",
+        [n, hi, max(n, lo + 1), lo],
+    )
+    return [(s, e, f"{project} / {task}") for s, e, project, task in rows]
 
 
 def insert_imported(store: Store, rows: Iterable[Sequence]) -> int:
