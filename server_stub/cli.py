@@ -1,5 +1,5 @@
-"""``tracker-server``: init, create-user, set-password, create-token, purge-screenshots,
-send-summaries, serve (contract §3).
+"""``tracker-server``: init, create-user, set-password, create-token, purge-screenshots, backup,
+restore, send-summaries, serve (contract §3).
 
 Exit codes: 0 success, 1 a refused request (one line on stderr), 2 bad usage. Never a traceback.
 """
@@ -66,6 +66,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--older-than-days", type=int, default=90, metavar="N", help="default 90")
 
     p = sub.add_parser(
+        "backup", help="write a consistent copy of the database and stored files to FILE "
+        "(while the server serves)",
+    )  # fmt: skip
+    _common(p)
+    p.add_argument("file", metavar="FILE")
+
+    p = sub.add_parser("restore", help="restore FILE into an empty data dir and database")
+    _common(p)
+    p.add_argument("file", metavar="FILE")
+
+    p = sub.add_parser(
         "send-summaries",
         help="e-mail each project's weekly progress summary to its clients (once per ISO week; "
         "for cron)",
@@ -85,6 +96,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--log-level", default="info", choices=("critical", "error", "warning", "info", "debug")
     )
+    p.add_argument(
+        "--rate-limit", metavar="LIMITS",
+        help="per-token request limits, e.g. 100/s,3000/min (the default), or off "
+        "(env TRACKER_RATE_LIMIT; per worker process)",
+    )  # fmt: skip
+    p.add_argument(
+        "--cors-origin", action="append", metavar="ORIGIN",
+        help="allow cross-origin requests from ORIGIN (repeatable; env TRACKER_CORS_ORIGINS, "
+        "comma-separated); CORS is off without it",
+    )  # fmt: skip
+    p.add_argument(
+        "--max-body-bytes", type=int, metavar="N",
+        help="largest request body in bytes (default 2 MiB; uploads have their own limits; "
+        "env TRACKER_MAX_BODY_BYTES)",
+    )  # fmt: skip
     _mail_options(p)
     return parser
 
@@ -295,6 +321,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         raise CliError("--workers must be at least 1")
     if bool(args.ssl_certfile) != bool(args.ssl_keyfile):
         raise CliError("give both --ssl-certfile and --ssl-keyfile")
+    cli_ops.serve_limits(args)
     # Workers are separate processes: they rebuild the settings from the environment.
     os.environ["TRACKER_DATABASE_URL"] = settings.database_url
     os.environ["TRACKER_SERVER_DATA_DIR"] = str(settings.data_dir)
@@ -319,12 +346,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+from . import cli_ops  # noqa: E402 - it uses this module's helpers at call time
+
 COMMANDS = {
     "init": cmd_init,
     "create-user": cmd_create_user,
     "set-password": cmd_set_password,
     "create-token": cmd_create_token,
     "purge-screenshots": cmd_purge_screenshots,
+    "backup": cli_ops.cmd_backup,
+    "restore": cli_ops.cmd_restore,
     "send-summaries": cmd_send_summaries,
     "serve": cmd_serve,
 }

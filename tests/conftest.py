@@ -3,11 +3,7 @@ runs the real `tracker` command as a separate process."""
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
-import sys
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -17,6 +13,8 @@ from hypothesis import settings as hypothesis_settings
 
 # Qt widgets in tests run offscreen unless a run asks for a real screen (the X11 run sets xcb).
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from cliutil import Cli
 
 from tracker.clock import FixedClock
 from tracker.service import Tracker
@@ -45,59 +43,6 @@ def store(tmp_path: Path):
 @pytest.fixture
 def svc(store, clock) -> Tracker:
     return Tracker(store, clock, BERLIN)
-
-
-@dataclass
-class Result:
-    code: int
-    out: str
-    err: str
-
-    def json(self):
-        return json.loads(self.out)
-
-    @property
-    def last_line(self) -> str:
-        return self.out.strip().splitlines()[-1]
-
-
-class Cli:
-    """Runs `python -m tracker` in a subprocess against one data dir, in a fixed zone."""
-
-    def __init__(self, data_dir: Path, tz: str = "Europe/Berlin") -> None:
-        self.data_dir = data_dir
-        self.env = {
-            **os.environ,
-            "TRACKER_DATA_DIR": str(data_dir),
-            "TZ": tz,
-            "TRACKER_LOG_DIR": str(data_dir.parent / "logs"),
-        }
-        self.env.pop("TRACKER_TOKEN", None)
-
-    def __call__(self, *args: str, input: str | None = None) -> Result:
-        p = subprocess.run(
-            [sys.executable, "-m", "tracker", *args],
-            capture_output=True,
-            text=True,
-            env=self.env,
-            input=input,
-            timeout=60,
-        )
-        assert "Traceback" not in p.stderr, p.stderr
-        return Result(p.returncode, p.stdout, p.stderr)
-
-    def ok(self, *args: str) -> Result:
-        r = self(*args)
-        assert r.code == 0, f"{args} -> {r.code}: {r.err}"
-        return r
-
-    def fails(self, *args: str, code: int = 1) -> Result:
-        r = self(*args)
-        assert r.code == code, f"{args} -> {r.code} (wanted {code}): {r.out} {r.err}"
-        lines = r.err.strip().splitlines()
-        assert len(lines) == 1, f"expected one line on stderr, got: {r.err!r}"
-        assert lines[0].startswith("tracker: ")
-        return r
 
 
 @pytest.fixture

@@ -18,6 +18,10 @@ CORE = (
     "tracker.errors",
     "tracker.paths",
     "tracker.reminders",
+    "tracker.daybook",
+    "tracker.imports",
+    "tracker.ical",
+    "tracker.exports",
 )
 
 

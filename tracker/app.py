@@ -21,7 +21,7 @@ from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
 from .clock import Clock, SystemClock
 from .errors import StoreError
-from .ui.controller import Controller
+from .ui.controller import Controller, user_message
 from .ui.executor import Bridge, DbThreadExecutor, Executor
 from .ui.icons import tracker_icon
 from .ui.ports import Autostart, NullSync, SyncPort, autostart_for_platform
@@ -31,6 +31,7 @@ from .ui.tray import Tray
 if TYPE_CHECKING:
     from .capture.away import AwayPeriod
     from .capture.backends import Backends
+    from .ui.appsession import AppSession
     from .ui.away import AwayDialog
     from .ui.capture import CaptureController
     from .ui.dialogs import EntryDialog, RecoveryDialog
@@ -56,8 +57,10 @@ class TrackerApp:
         autostart: Autostart,
         quit_app: Callable[[], None],
         capture: CaptureController | None = None,
+        session: AppSession | None = None,
     ) -> None:
         self.controller = controller
+        self.session = session  # the app's run, for the day's account
         self.capture = capture
         self.away_dialog: AwayDialog | None = None
         self.tray = tray
@@ -98,6 +101,11 @@ class TrackerApp:
             w.quit_requested.connect(self.quit_app)
             w.settings_requested.connect(self.settings)
             w.sign_in_requested.connect(self.sign_in)
+            from .ui.transfer import Transfer
+
+            w.transfer = Transfer(
+                w, self.controller, self.tz, open_dialog=lambda d: w.open_dialog(d)
+            )
             if self.capture is not None:
                 from .ui.capture_views import ActivityTab, ScreenshotsTab
 
@@ -123,6 +131,8 @@ class TrackerApp:
     def start(self) -> None:
         """Show the tray (or the window), then load state, ask about an interrupted timer, and
         beat and poll in the background."""
+        if self.session is not None:
+            self.session.start(beat=False)  # tests drive the beats (start_background likewise)
         self.controller.refresh()
         self.controller.check_recovery()
         self.controller.start_background()
@@ -135,6 +145,8 @@ class TrackerApp:
         """As :meth:`start`, but the first database work waits for the first event-loop turn, so
         the worker's imports and queries do not compete with the GUI thread while it starts."""
         self._show()
+        if self.session is not None:
+            QTimer.singleShot(0, self.session.start)
         QTimer.singleShot(0, self.controller.refresh)
         QTimer.singleShot(0, self.controller.check_recovery)
         QTimer.singleShot(0, self.controller.start_background)
@@ -249,6 +261,8 @@ class TrackerApp:
     def shutdown(self) -> None:
         if self.capture is not None:
             self.capture.shutdown()  # the open slot is stored before the executor ends
+        if self.session is not None:
+            self.session.stop()
         self.controller.stop_background()
         close = getattr(self.controller.sync, "close", None)
         if close is not None:
@@ -272,14 +286,17 @@ def build(
     """``capture``: the capture backends chosen at start-up (None: no capture at all)."""
     controller = Controller(executor, clock, sync or NullSync())
     tray = Tray(controller) if tray_available else None
+    from .ui.appsession import AppSession
+
     cap = None
     if capture is not None:
         from .ids import new_id
         from .ui.capture import CaptureController
 
         cap = CaptureController(controller, executor, capture, make_id or new_id)
+    session = AppSession(executor, lambda e: controller.failed.emit(user_message(e)), controller)
     return TrackerApp(controller, tray, executor, tz, autostart or autostart_for_platform(),
-                      quit_app or QApplication.quit, cap)  # fmt: skip
+                      quit_app or QApplication.quit, cap, session)  # fmt: skip
 
 
 def main(data_dir_override: str | None = None) -> int:

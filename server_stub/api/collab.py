@@ -33,7 +33,7 @@ from .deps import CurrentActor, State
 router = APIRouter(tags=["collaboration"], responses=PROBLEM_RESPONSES)
 
 ProjectId = Annotated[UUID, Path(description="project id")]
-FILE_UPLOAD_PATH = r"/projects/[^/]+/files"
+FILE_UPLOAD_PATH = "/projects/{project_id}/files"
 MAX_UPLOAD_BYTES = files.MAX_FILE_BYTES + 64 * 1024  # the file plus the multipart envelope
 _FILE_CONTENT = {
     media: {"schema": {"type": "string", "format": "binary"}} for media in files.CONTENT_TYPES

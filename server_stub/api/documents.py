@@ -77,6 +77,14 @@ def _source(state: State, actor, kind: str, invoice_id: UUID) -> tuple[dict, str
         return svc.document_source(conn, actor, kind, canonical(invoice_id))
 
 
+# The document's own inline style and the QR code's data: URI, nothing else, never framed.
+HTML_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+    "frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "private, no-store",
+}
 _PDF = {200: {"content": {"application/pdf": {}}, "description": "the PDF"}}
 
 
@@ -87,7 +95,7 @@ _PDF = {200: {"content": {"application/pdf": {}}, "description": "the PDF"}}
 def invoice_html(invoice_id: UUID, actor: CurrentActor, state: State) -> HTMLResponse:
     snapshot, status, void = _source(state, actor, "invoice", invoice_id)
     html = documents.render_html(snapshot, status=status, void=void)
-    return HTMLResponse(html, headers={"X-Content-Type-Options": "nosniff"})
+    return HTMLResponse(html, headers=HTML_HEADERS)
 
 
 @router.get(INVOICE + ".pdf", response_class=Response, responses=_PDF)

@@ -337,7 +337,6 @@ class TotalsOut(BaseModel):
     rows: list[TotalsRow]
     total_seconds: int
     total_amounts: list[Money] | None = None
-    unpriced_seconds: int | None = None
     tz: str
     from_: str | None = Field(default=None, alias="from")
     to: str | None = None

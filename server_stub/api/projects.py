@@ -186,6 +186,9 @@ def patch_project(
         elif "currency" in values and values["currency"] != row.currency and row.budget_minor:
             raise Invalid("currency_mismatch", "change budget together with currency")
         since = effective_epoch(tx.conn, body.effective_from, now)
+        if values:  # first: re-pricing resolves through the project's new client
+            values.update(revision=row.revision + 1, seq=tx.next_seq(), updated_at=now)
+            tx.conn.execute(update(projects).where(projects.c.id == pid).values(**values))
         if "bill_rate" in changes:
             repriced.add(
                 rates.change(
@@ -195,9 +198,18 @@ def patch_project(
                     now=now, actor_id=actor.user_id,
                 )
             )  # fmt: skip
-        if values:
-            values.update(revision=row.revision + 1, seq=tx.next_seq(), updated_at=now)
-            tx.conn.execute(update(projects).where(projects.c.id == pid).values(**values))
+        if values.get("client_id", row.client_id) != row.client_id:
+            # Another client: its rate (or none) now prices the project's unbilled time.
+            repriced.add(
+                rates.reprice(
+                    tx.conn,
+                    holder="project",
+                    holder_id=pid,
+                    kind="bill",
+                    since=since or 0,
+                    now=now,
+                )
+            )
         return project_out(
             tx.conn.execute(select(projects).where(projects.c.id == pid)).one(), True
         )

@@ -28,6 +28,7 @@ from ..errors import PROBLEM_RESPONSES, ApiError, Forbidden, Invalid, NotFound
 from ..ids import canonical
 from ..services import audit
 from ..timefmt import rfc3339, to_epoch
+from ..uploads import sniff_image
 from . import paging
 from .deps import AppState, CurrentActor, State
 from .models import ScreenshotOut, ScreenshotPage
@@ -77,9 +78,12 @@ def _blobs(state: AppState) -> BlobStore:
 
 
 def _inspect(data: bytes) -> tuple[str, int, int]:
-    """(media type, width, height) of a JPEG, PNG or WebP; 422 ``not_an_image`` otherwise."""
+    """(media type, width, height) of a JPEG, PNG or WebP; 422 ``not_an_image`` otherwise. The
+    type is the content's: its magic bytes and Pillow must agree (the name and the part's
+    Content-Type are ignored)."""
     from PIL import Image
 
+    sniffed = sniff_image(data)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error")  # a decompression bomb is not an image we keep
@@ -89,7 +93,7 @@ def _inspect(data: bytes) -> tuple[str, int, int]:
                 im.verify()
     except Exception:  # Pillow raises many kinds for bad input
         media = None
-    if media is None:
+    if media is None or media != sniffed:
         raise Invalid("not_an_image", "the image must be a JPEG, PNG or WebP file")
     return media, width, height
 

@@ -613,7 +613,7 @@ invoice_intervals = Table(
     PrimaryKeyConstraint("line_id", "interval_id"),
     CheckConstraint("ledger IN ('bill', 'pay')", name="ledger"),
     CheckConstraint("state IN ('draft', 'final', 'released')", name="state"),
-    Index("ix_invoice_intervals_invoice_id", "invoice_id"),
+    Index("ix_invoice_intervals_invoice_id", "invoice_id", "interval_id"),
     Index("ix_invoice_intervals_interval_id", "interval_id"),
     # Never billed twice, never paid twice: database facts, not only code.
     Index(

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, select, update
 
 from .. import authz
 from ..authz import Actor
-from ..db.tables import project_members, projects, users
-from ..errors import Invalid
+from ..db.session import Database
+from ..db.tables import project_members, projects, tasks, users
+from ..errors import Invalid, NotFound
 from . import notices
 
 
@@ -47,3 +48,31 @@ def notify_assignee(
         conn, task=task, assignee=assignee, project_name=name.scalar_one(),
         by_name=actor.name or actor.email, base=base, now=now,
     )  # fmt: skip
+
+
+def assign(
+    db: Database, actor: Actor, task_id: str, assignee_id: str | None, *, now: int, base: str,
+    notify: bool,
+) -> tuple[Any, bool]:  # fmt: skip
+    """Assign a task (the pages' call; ``PATCH /tasks/{id}`` does the same beside its other
+    fields): the task's row as now stored, and whether an e-mail was queued (then
+    :func:`notices.send_soon`). 404 when the task is hidden from the caller, 403 for members,
+    422 ``assignee_not_member``."""
+    with db.write() as tx:
+        conn = tx.conn
+        task = conn.execute(select(tasks).where(tasks.c.id == task_id)).first()
+        if task is None or authz.project_access(conn, actor, task.project_id) is None:
+            raise NotFound("task")
+        assignee = check_assignee(conn, actor, task, assignee_id)
+        told = False
+        if assignee_id != task.assignee_id:
+            conn.execute(
+                update(tasks).where(tasks.c.id == task_id).values(
+                    assignee_id=assignee_id, revision=task.revision + 1, seq=tx.next_seq(),
+                    updated_at=now,
+                )
+            )  # fmt: skip
+            task = conn.execute(select(tasks).where(tasks.c.id == task_id)).one()
+            if assignee is not None and notify:
+                told = notify_assignee(conn, actor, task, assignee, base=base, now=now)
+    return task, told

@@ -142,7 +142,8 @@ def document_values(snapshot: dict, *, status: str, void: dict | None = None) ->
     accounting = snapshot.get("accounting_currency") or cur
     tax_acc = snapshot.get("tax_total_accounting_minor")
     seller = snapshot["seller"]
-    owing = kind != "credit_note" and snapshot["total_minor"] > 0
+    # A void invoice asks for nothing; a credit note owes the client, it asks for nothing either.
+    owing = kind != "credit_note" and snapshot["total_minor"] > 0 and status != "void"
     payment = None
     if owing:
         payment = {
@@ -175,7 +176,7 @@ def document_values(snapshot: dict, *, status: str, void: dict | None = None) ->
         "seller": _party(seller),
         "buyer": _party(snapshot["buyer"]),
         "issue_date": f.date(snapshot["issue_date"]),
-        "due_date": f.date(snapshot.get("due_date")),
+        "due_date": f.date(snapshot.get("due_date")) if kind != "credit_note" else "",
         "period": f"{f.date(snapshot['period']['from'])} – {f.date(snapshot['period']['to'])}",
         "preceding": (
             {"number": preceding["number"], "issue_date": f.date(preceding["issue_date"])}
@@ -206,7 +207,7 @@ def document_values(snapshot: dict, *, status: str, void: dict | None = None) ->
             else None
         ),
         "payment": payment,
-        "qr": _epc_qr(snapshot) if owing and status == "final" else None,
+        "qr": _epc_qr(snapshot) if owing and status == "final" else None,  # drafts: no number
         "notes": snapshot.get("notes") or "",
     }
 

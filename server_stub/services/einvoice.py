@@ -150,7 +150,7 @@ def cii_values(snapshot: dict) -> dict[str, Any]:
     accounting = snapshot.get("accounting_currency") or cur
     foreign = accounting != cur
     if foreign and snapshot.get("tax_total_accounting_minor") is None:
-        missing.append(f"the VAT total in {accounting} (an exchange rate)")
+        missing.append(f"the VAT total in {accounting} (BT-111: a rate {cur}→{accounting})")
     preceding = snapshot.get("preceding_invoice")
     if kind == "credit_note" and not preceding:
         missing.append("the credited invoice's number")

@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, exists, insert, select, update
+from sqlalchemy import Connection, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import authz
@@ -77,6 +77,9 @@ def take_number(conn: Connection, kind: str, issue: date, settings: snap.Billing
 
 
 def _stale(conn: Connection, inv: Any, ledger: str) -> list[dict]:
+    """The draft's intervals that changed, went or were invoiced since drafting. No row locks
+    needed: every write transaction holds the change-counter row (``Database.write``), so no
+    interval changes between this read and the commit."""
     lock = intervals.c.locked_by_invoice_id if ledger == "bill" else (
         intervals.c.locked_by_team_invoice_id
     )  # fmt: skip
@@ -89,7 +92,6 @@ def _stale(conn: Connection, inv: Any, ledger: str) -> list[dict]:
                                             intervals.c.id == invoice_intervals.c.interval_id))
         .where(invoice_intervals.c.invoice_id == inv.id)
         .order_by(invoice_intervals.c.interval_id)
-        .with_for_update(of=intervals)
     )  # fmt: skip
     out = []
     locks: set[str] = set()
@@ -114,15 +116,19 @@ def _stale(conn: Connection, inv: Any, ledger: str) -> list[dict]:
 
 
 def _lock(conn: Connection, inv_id: str, ledger: str) -> None:
+    """Lock the invoice's intervals; a bill also sets their invoiced amounts (the allocations).
+    One ``UPDATE … FROM`` (SQLite ≥ 3.33, PostgreSQL) joined on the links."""
     link = invoice_intervals.c
-    mine = and_(link.invoice_id == inv_id, link.interval_id == intervals.c.id)
     if ledger == "bill":
-        allocated = select(link.allocated_amount_minor).where(mine).scalar_subquery()
         values: dict[str, Any] = {"locked_by_invoice_id": inv_id,
-                                  "invoiced_amount_minor": allocated}  # fmt: skip
+                                  "invoiced_amount_minor": link.allocated_amount_minor}  # fmt: skip
     else:
         values = {"locked_by_team_invoice_id": inv_id}
-    conn.execute(update(intervals).where(exists().where(mine)).values(**values))
+    conn.execute(
+        update(intervals)
+        .where(intervals.c.id == link.interval_id, link.invoice_id == inv_id)
+        .values(**values)
+    )
 
 
 def _issue(conn: Connection, inv_id: str, actor: Actor, now: int, settings) -> str:

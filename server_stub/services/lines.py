@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import NamedTuple
 
 from ..money import RoundingMode, allocate, exponent, round_div, round_half_up_div
 
@@ -21,9 +22,8 @@ GRID_SECONDS = 36  # 0.01 h: the display grid of hours with 2 decimals
 PPM = 1_000_000
 
 
-@dataclass(frozen=True, slots=True)
-class Work:
-    """One tracked interval as an invoice sees it."""
+class Work(NamedTuple):
+    """One tracked interval as an invoice sees it (a tuple: 10,000 are made per draft)."""
 
     interval_id: str
     started_at: int
@@ -36,8 +36,7 @@ class Work:
     rate_currency: str
 
 
-@dataclass(frozen=True, slots=True)
-class Link:
+class Link(NamedTuple):
     interval_id: str
     revision: int
     seconds: int

@@ -69,7 +69,10 @@ def public_url(state: Any, request: Any = None) -> str:
 
 
 def landing(base: str, role: str, project_id: str | None = None) -> str:
-    """The page a person opens from a notice: viewers their portal page, the team theirs."""
+    """The page a person opens from a notice: viewers their portal page, the team theirs; a
+    contact without an account the sign-in page."""
+    if role == "contact":
+        return f"{base}/login"
     if role == "viewer":
         return f"{base}/portal/projects/{project_id}" if project_id else f"{base}/portal"
     return f"{base}/dashboard" if role in ("admin", "manager") else f"{base}/me"
@@ -157,6 +160,9 @@ def collect_digests(db: Database, *, base: str, now: int) -> int:
     never had one) into one digest notice each; how many were made."""
     made = 0
     due_before = now - DIGEST_EVERY_S
+    with db.read() as conn:  # the common case, nothing waits: no write lock taken
+        if conn.execute(select(chat_pending.c.user_id).limit(1)).first() is None:
+            return 0
     with db.write() as tx:  # holds the change counter: one process at a time collects
         conn = tx.conn
         waiting = conn.execute(
@@ -204,16 +210,19 @@ def collect_digests(db: Database, *, base: str, now: int) -> int:
 
 
 def _claim(db: Database, now: int, kinds: tuple[str, ...] | None) -> list[Any]:
+    q = (
+        select(notices)
+        .where(notices.c.status.in_(("pending", "failed")))
+        .where(notices.c.attempts < MAX_ATTEMPTS)
+        .order_by(notices.c.created_at, notices.c.id)
+        .limit(CLAIM_BATCH)
+    )
+    if kinds is not None:
+        q = q.where(notices.c.kind.in_(kinds))
+    with db.read() as conn:  # the common case, an empty outbox: no write lock taken
+        if conn.execute(q.with_only_columns(notices.c.id)).first() is None:
+            return []
     with db.write() as tx:
-        q = (
-            select(notices)
-            .where(notices.c.status.in_(("pending", "failed")))
-            .where(notices.c.attempts < MAX_ATTEMPTS)
-            .order_by(notices.c.created_at, notices.c.id)
-            .limit(CLAIM_BATCH)
-        )
-        if kinds is not None:
-            q = q.where(notices.c.kind.in_(kinds))
         rows = tx.conn.execute(q).all()
         if rows:
             tx.conn.execute(

@@ -334,16 +334,22 @@ _COLS = (
 
 
 def _scope(holder: str, holder_id: str):
+    """The intervals a holder's rate can price, as a condition the indexes serve (by task,
+    or by user)."""
     if holder == "project_member":
         pid, uid = holder_id.split("/", 1)
-        return and_(tasks.c.project_id == pid, intervals.c.user_id == uid)
+        return and_(intervals.c.user_id == uid, _tasks_of(tasks.c.project_id == pid))
     if holder == "project":
-        return tasks.c.project_id == holder_id
+        return _tasks_of(tasks.c.project_id == holder_id)
     if holder == "client":
-        return tasks.c.project_id.in_(
-            select(projects.c.id).where(projects.c.client_id == holder_id)
+        return _tasks_of(
+            tasks.c.project_id.in_(select(projects.c.id).where(projects.c.client_id == holder_id))
         )
     return intervals.c.user_id == holder_id
+
+
+def _tasks_of(condition):
+    return intervals.c.task_id.in_(select(tasks.c.id).where(condition).scalar_subquery())
 
 
 def reprice(

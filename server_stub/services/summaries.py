@@ -2,7 +2,7 @@
 
 Per project and ISO week (in the workspace time zone): the time tracked by task (and by member,
 for viewers granted ``show_members``), the tasks by status and those done that week — never
-amounts or pay data. It goes to the project's viewers and its billing contacts
+amounts or pay data. It goes to the project's viewers and the billing contacts linked to it
 (:func:`billing_contacts`). Idempotent per project and week: the first run claims the pair in
 ``sent_summaries`` and renders one notice per recipient into the outbox; later runs only retry
 what failed, so nobody gets the same week twice. ``dry_run`` writes and sends nothing.
@@ -16,11 +16,20 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, false, insert, select
+from sqlalchemy import Connection, false, insert, select, true
 
 from .. import authz
 from ..db.session import Database
-from ..db.tables import intervals, project_members, projects, sent_summaries, tasks, users
+from ..db.tables import (
+    contacts,
+    intervals,
+    project_contacts,
+    project_members,
+    projects,
+    sent_summaries,
+    tasks,
+    users,
+)
 from ..db.tables import workspace as workspace_t
 from ..errors import Invalid
 from ..timefmt import load_tz
@@ -94,9 +103,14 @@ def hm(seconds: int) -> str:
 
 
 def billing_contacts(conn: Connection, project_id: str) -> list[Recipient]:
-    """The project's billing contacts. The hook for the contacts of migration 0005 (a client's
-    contacts linked to its projects): until that table is here, summaries go to viewers only."""
-    return []
+    """The billing contacts of the project's client linked to the project (contract §4b)."""
+    rows = conn.execute(
+        select(contacts.c.email, contacts.c.name)
+        .join(project_contacts, project_contacts.c.contact_id == contacts.c.id)
+        .where(project_contacts.c.project_id == project_id, contacts.c.billing == true())
+        .order_by(contacts.c.email)
+    )
+    return [Recipient(r.email, r.name, role="contact") for r in rows]
 
 
 def recipients(conn: Connection, project_id: str) -> list[Recipient]:

@@ -20,7 +20,7 @@ from .deps import CheckedForm, PageActor, PageError, State
 
 router = APIRouter(include_in_schema=False)
 
-UPLOAD_PATH = r"/portal/projects/[^/]+/files"  # takes the API's file limit (app.py)
+UPLOAD_PATH = "/portal/projects/{project_id}/files"  # takes the API's file limit (app.py)
 _URL = re.compile(r"https?://[^\s<>\"']+")
 
 

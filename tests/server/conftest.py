@@ -142,6 +142,7 @@ def settings(database_url: str, tmp_path: Path, mail_settings: MailSettings) -> 
         password_hashing=FAST_TEST_HASHING,
         pool_size=5,
         mail=mail_settings,
+        rate_limits=(),  # the fuzzer and the matrix send hundreds a second; test_limits.py: on
     )
 
 

@@ -9,6 +9,7 @@ import hashlib
 from datetime import UTC, datetime
 from urllib.parse import unquote
 
+import pytest
 from sqlalchemy import func, select
 
 from server_stub.authz import Actor, Role
@@ -294,3 +295,24 @@ def test_assigning_tasks(api, team):
     assert r.status_code == 200 and r.json()["assignee_id"] is None
     changes = team.member.get("/changes").json()["items"]
     assert [c["data"]["assignee_id"] for c in changes if c["id"] == tid] == [None]
+
+
+def test_assign_service_for_the_pages(api, team):
+    """``assignment.assign``: what a page calls, under the same rules as the API."""
+    from server_stub.errors import ApiError
+    from server_stub.services import assignment
+
+    def assign(user, who):
+        actor = Actor(user.id, Role(user.role), "t")
+        return assignment.assign(api.state.db, actor, team.task["id"], who, now=api.state.now(),
+                                 base="https://t.example", notify=True)  # fmt: skip
+
+    row, told = assign(team.manager, team.member.id)
+    assert row.assignee_id == team.member.id and row.revision == 2 and told
+    row, told = assign(team.manager, team.member.id)  # the same again: nothing changes
+    assert row.revision == 2 and not told
+    for user, who, status in ((team.member, None, 403), (team.admin, team.viewer.id, 422),
+                              (team.other_member, None, 404)):  # fmt: skip
+        with pytest.raises(ApiError) as exc:
+            assign(user, who)
+        assert exc.value.status == status

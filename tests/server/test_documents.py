@@ -105,6 +105,7 @@ def test_void_pdf_is_marked_with_date_and_credit_note(void_pdf, final_snapshot):
     text = _text(void_pdf)
     assert "VOID" in text
     assert "Dec 3, 2026" in text and "CN-2026-0001" in text and "wrong client" in text
+    assert "Please pay" not in text  # a void invoice asks for nothing
     # The voided invoice is still the e-invoice it was (its number is kept).
     assert _reader(void_pdf).attachments["factur-x.xml"][0] == build_cii_xml(final_snapshot)
 

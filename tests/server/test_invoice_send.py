@@ -9,6 +9,7 @@ details, a final invoice, its ``.xml`` checked by the XSD and the EN 16931 schem
 from __future__ import annotations
 
 import io
+import uuid
 
 import facturx
 import pypdf
@@ -90,6 +91,7 @@ def test_from_tracked_time_to_a_sent_valid_e_invoice(api, team, smtp_server, en1
     assert number in text and "416,50" in text  # 350.00 + 19 % in the workspace's de_DE
     html = m.get(f"/invoices/{iid}.html")
     assert html.headers["content-type"].startswith("text/html") and number in html.text
+    assert "default-src 'none'" in html.headers["content-security-policy"]
 
     # Sent once per key, to the billing contact, with the PDF and both parts.
     key = {"Idempotency-Key": "send-1"}
@@ -167,6 +169,52 @@ def test_reverse_charge_and_its_credit_note_pass_the_rules(api, team, en16931):
     [{"to": []}, {"to": ["a@b.example, c@d.example"]}, {"to": ["Eve <e@x.example>"]}, {"to": "x"}],
 )
 def test_bad_recipients_are_422(api, team, body):
-    _client, inv = _books(api, team)
-    r = team.manager.post(f"/invoices/{inv['id']}/send", body)
+    r = team.manager.post(f"/invoices/{uuid.uuid4()}/send", body)  # refused before any lookup
     assert r.status_code == 422 and r.json()["code"] == "validation_error", r.text
+
+
+def test_a_foreign_currency_invoice_carries_its_vat_in_the_accounting_currency(api, team, en16931):
+    """EUR books, a USD invoice from EUR rates: BT-6 and BT-111 from the recorded rate."""
+    r = team.admin.put("/exchange-rates/EUR/USD", {"rate": "1.0850"})
+    assert r.status_code == 200, r.text
+    client, _draft = _books(api, team)
+    r = team.manager.patch(f"/clients/{client['id']}", {"currency": "USD"})
+    assert r.status_code == 200, r.text
+    r = team.admin.post(f"/invoices/{_draft['id']}/void", {"reason": "wrong currency"})
+    assert r.status_code == 200, r.text
+    usd = finalize(
+        team.manager, draft(team.manager, client["id"], currency="USD", tax_rate="19")["id"]
+    )
+    assert usd["currency"] == "USD" and usd["fx"], usd
+    xml = team.manager.get(f"/invoices/{usd['id']}.xml")
+    assert xml.status_code == 200, xml.text
+    assert b"<ram:TaxCurrencyCode>EUR</ram:TaxCurrencyCode>" in xml.content
+    assert b'currencyID="EUR"' in xml.content and b'currencyID="USD"' in xml.content
+    assert en16931.check(xml.content).fatal == []
+
+
+def test_the_same_key_from_two_threads_sends_one_message(api, team, smtp_server):
+    from test_server_concurrency import _race
+
+    _client, inv = _books(api, team)
+    iid = finalize(team.manager, inv["id"])["id"]
+    key = {"Idempotency-Key": "twin"}
+    a, b = _race(*[lambda: team.manager.post(f"/invoices/{iid}/send", headers=key)] * 2)
+    assert a.status_code == b.status_code == 200, (a.text, b.text)
+    assert a.json()["delivery_id"] == b.json()["delivery_id"]
+    assert {a.json()["status"], b.json()["status"]} <= {"sending", "sent"}
+    assert len(smtp_server.sink.received) == 1
+    [row] = team.manager.get(f"/invoices/{iid}/deliveries").json()["items"]
+    assert row["status"] == "sent"
+
+
+@pytest.mark.parametrize(
+    "number, name",
+    [("INV-2026-0042", "INV-2026-0042.pdf"), ('A/../"x;\r\n', "A_..__x___.pdf"),
+     ("Rechnung Nr. 7", "Rechnung_Nr._7.pdf"), ("Façture", "Fa_ture.pdf"), (None, "draft.pdf"),
+     ("..", "invoice.pdf")],
+)  # fmt: skip
+def test_file_names_are_safe_for_content_disposition(number, name):
+    from server_stub.services.delivery import filename
+
+    assert filename({"number": number}, "pdf") == name

@@ -7,42 +7,31 @@ failed sends recorded with the SMTP answer and retried once, never sent twice.
 from __future__ import annotations
 
 import dataclasses
-import warnings
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, select
-from srvutil import reset_database, tracked
+from srvutil import tracked
 
-from server_stub.app import create_app
 from server_stub.cli import main
 from server_stub.db.tables import notices, sent_summaries
 from server_stub.services import notices as notices_service
 from server_stub.services.mail import MailSettings
 
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore")
-    from starlette.testclient import TestClient
-
 PUBLIC = "https://tracker.example.com"
 
 
 @pytest.fixture
-def api(settings, server_clock, smtp_server) -> Iterator:
-    """The conftest ``api``, with e-mail on through the loopback SMTP server (no background
-    sender: the tests run it themselves)."""
-    from conftest import Api
-
-    mail = MailSettings(smtp_url=smtp_server.url, mail_from="Tracker <t@example.com>",
+def mail_settings(smtp_server) -> MailSettings:
+    """E-mail on, through the loopback SMTP server."""
+    return MailSettings(smtp_url=smtp_server.url, mail_from="Tracker <t@example.com>",
                         public_url=PUBLIC)  # fmt: skip
-    app = create_app(
-        dataclasses.replace(settings, mail=mail, notice_every_seconds=0), clock=server_clock
-    )
-    reset_database(app.state.tracker.db.engine)
-    with TestClient(app) as client:
-        yield Api(app, client, settings.database_url)
-    app.state.tracker.db.dispose()
+
+
+@pytest.fixture
+def settings(settings):
+    """No background sender: the tests run it themselves."""
+    return dataclasses.replace(settings, notice_every_seconds=0)
 
 
 def _parts(msg) -> tuple[str, str]:
@@ -152,21 +141,31 @@ def test_send_summaries_once_per_iso_week(api, team, smtp_server, capsys):
     tracked(team.member, team.task["id"], "2026-11-16T09:00:00Z", "2026-11-16T10:00:00Z")  # W47
     team.manager.post(f"/projects/{team.project['id']}/tasks", {"title": "Brief"})
     assert team.manager.patch(f"/tasks/{team.task['id']}", {"status": "done"}).status_code == 200
+    pid = team.project["id"]
+    client = team.manager.post("/clients", {"name": "Acme", "currency": "EUR"}).json()
+    assert team.manager.patch(f"/projects/{pid}", {"client_id": client["id"]}).status_code == 200
+    for name, billing in (("Bill", True), ("Nora", False)):
+        body = {"name": name, "email": f"{name.lower()}@acme.example", "billing": billing}
+        contact = team.manager.post(f"/clients/{client['id']}/contacts", body).json()
+        r = team.manager.put(f"/projects/{pid}/contacts/{contact['id']}")
+        assert r.status_code == 200, r.text
     assert _cli(api, smtp_server, "--dry-run") == 0
     out = capsys.readouterr().out
-    assert f"2026-W48 Own: would send to {team.viewer.email}" in out
+    assert f"2026-W48 Own: would send to {team.viewer.email}, bill@acme.example" in out
     assert smtp_server.sink.received == [] and _summaries(api) == 0 and not _notices(api)
     assert _cli(api, smtp_server) == 0
     (msg,) = _to(smtp_server, team.viewer.email)
-    assert len(smtp_server.sink.received) == 1  # the other project has no viewer
+    (to_contact,) = _to(smtp_server, "bill@acme.example")  # a billing contact; Nora is not
+    assert len(smtp_server.sink.received) == 2  # the other project has no viewer, no contact
+    assert "Design: 2:00" in _parts(to_contact)[0] and "Member" not in _parts(to_contact)[0]
     assert msg["Subject"] == "Own: progress in 2026-W48"
     text, html = _parts(msg)
     assert "2:00 tracked" in text and "Design: 2:00" in text
     assert "Tasks: 1 open, 0 in progress, 1 done." in text and "Done this week:\n  Design" in text
     assert "Member" not in text  # no show_members grant: no names of the team
-    assert f"{PUBLIC}/portal/projects/{team.project['id']}" in text and "<p>" in html
+    assert f"{PUBLIC}/portal/projects/{pid}" in text and "<p>" in html
     assert _cli(api, smtp_server) == 0  # again: nothing new
-    assert len(smtp_server.sink.received) == 1 and _summaries(api) == 1
+    assert len(smtp_server.sink.received) == 2 and _summaries(api) == 1
     assert "0 new project summaries, 1 sent before" in capsys.readouterr().out
 
 

@@ -187,3 +187,64 @@ def test_estimates_follow_the_workspace_rounding(api, team):
         team.manager.patch(f"/projects/{pid}", body)
         assert _billing(api, half)[half][2] == cents
         assert dry["delta"] == [_eur(f"{(cents - before) / 100:.2f}")]
+
+
+def test_the_migration_starts_the_history_with_the_rates_set_so_far(tmp_path):
+    """Upgrading a 0004 database: every rate already set holds from the beginning of time, so
+    resolution gives what the current columns said."""
+    from pathlib import Path
+
+    from server_stub.db.migrate import upgrade
+    from server_stub.db.session import make_engine
+    from server_stub.db.tables import rate_history
+    from server_stub.services.rates import resolve
+    from server_stub.settings import Settings
+
+    engine = make_engine(Settings(database_url=f"sqlite:///{tmp_path / 'old.sqlite3'}",
+                                  data_dir=Path(tmp_path)))  # fmt: skip
+    upgrade(engine, "0004")
+    with engine.begin() as conn:
+        for sql in (
+            "INSERT INTO users (id, email, name, role, default_bill_rate_minor, "
+            "default_bill_currency, default_pay_rate_minor, pay_currency, created_at) "
+            "VALUES ('u1', 'a@x.example', 'A', 'member', 5000, 'EUR', 2000, 'EUR', 1)",
+            "INSERT INTO projects (id, name, bill_rate_minor, currency, seq, created_at, "
+            "updated_at) VALUES ('p1', 'P', NULL, 'EUR', 1, 1, 1)",
+            "INSERT INTO project_members (project_id, user_id, kind, bill_rate_minor, "
+            "bill_currency, seq, created_at, updated_at) VALUES ('p1', 'u1', 'member', 9000, "
+            "'EUR', 2, 1, 1)",
+        ):
+            conn.exec_driver_sql(sql)
+    upgrade(engine)
+    with engine.begin() as conn:
+        held = {
+            (r.holder, r.holder_id, r.kind): (r.amount_minor, r.effective_from)
+            for r in conn.execute(select(rate_history)).all()
+        }
+        assert held == {
+            ("user", "u1", "bill"): (5000, 0),
+            ("user", "u1", "pay"): (2000, 0),
+            ("project_member", "p1/u1", "bill"): (9000, 0),
+        }
+        got = resolve(conn, "u1", "p1", 1_700_000_000)
+        assert (got.bill_rate_minor, got.bill_rate_origin, got.pay_rate_minor) == (
+            9000, "member_project", 2000,
+        )  # fmt: skip
+    engine.dispose()
+
+
+def test_moving_a_project_to_another_client_reprices_its_unbilled_time(api, team):
+    pid, t = team.project["id"], team.task["id"]
+    a, b = (
+        team.manager.post("/clients", {"name": n, "currency": EUR, "bill_rate": _eur(r)}).json()
+        for n, r in (("A", "20"), ("B", "30"))
+    )
+    team.manager.patch(f"/projects/{pid}", {"client_id": a["id"]})
+    x, y = tracked(team.member, t, *_day(2)), tracked(team.member, t, *_day(3))
+    _set(api, y, locked_by_invoice_id="inv-1")
+    assert _billing(api, x)[x] == (2000, "client", 2000)
+    dry = team.manager.patch(f"/projects/{pid}", {"client_id": b["id"]}, params={"dry_run": 1})
+    assert dry.json() == {"repriced": [x], "delta": [_eur("10.00")]}
+    assert team.manager.get(f"/projects/{pid}").json()["client_id"] == a["id"]
+    team.manager.patch(f"/projects/{pid}", {"client_id": b["id"]})
+    assert _billing(api, x, y) == {x: (3000, "client", 3000), y: (2000, "client", 2000)}

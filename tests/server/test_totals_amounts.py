@@ -135,3 +135,24 @@ def test_project_totals_uninvoiced_and_budget(api, team):
     roll = team.manager.get(f"/projects/{pid}/totals").json()
     assert roll["uninvoiced"] == [{"amount": "33.52", "currency": "EUR"}]  # non-billable: none
     assert Decimal(roll["budget"]["used_amount"]["amount"]) == Decimal("133.52")
+
+
+def test_after_a_real_finalize_invoiced_amounts_sum_to_the_invoice(api, team):
+    """Check 5's second half: once an invoice is final, ``basis=invoiced`` rows are its
+    allocations, which add up to its time lines, in its currency; ``best`` follows."""
+    from invutil import billing, draft, finalize, track
+
+    b = billing(api, team, rate="100")
+    track(team.member, b.task["id"], "2026-11-02", "09:00", "10:30")
+    track(team.member, b.other_task["id"], "2026-11-03", "09:00", "09:20")
+    track(team.member, b.task["id"], "2026-11-03", "10:00", "10:07")
+    inv = finalize(team.manager, draft(team.manager, b.client["id"])["id"])
+    lines = sum(to_minor(x["amount"]["amount"], "EUR") for x in inv["lines"] if x["kind"] == "time")
+    for group_by in ("task", "day", "task,day"):
+        body = _checked(team.manager, group_by=group_by, basis="invoiced", tz="UTC")
+        assert _sums(body["total_amounts"]) == {"EUR": lines}
+    est = _sums(_checked(team.manager, basis="estimated")["total_amounts"])
+    assert _sums(_checked(team.manager)["total_amounts"]) == {"EUR": lines}
+    assert est == {"EUR": 15000 + 3333 + 1167}  # per-interval estimates, rounded each
+    roll = team.manager.get(f"/projects/{team.project['id']}/totals").json()
+    assert roll["uninvoiced"] == []

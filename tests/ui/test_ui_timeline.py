@@ -117,7 +117,7 @@ def test_an_entry_across_midnight_is_clipped_to_each_day(ui, svc, seeded):
     assert view.summary() == "Day timeline: 1 entry, 2:00 tracked"
 
 
-def test_gaps_are_empty_space(ui, svc, seeded):
+def test_gaps_between_entries_are_no_block_and_say_what_they_are(ui, svc, seeded):
     svc.add(seeded["checkout"].id, start=local("11:00"), end=local("12:00"))
     ui.controller.refresh()
     view = ui.window.timeline
@@ -127,7 +127,11 @@ def test_gaps_are_empty_space(ui, svc, seeded):
     assert (b0, b1) == pytest.approx((11 / 24, 12 / 24))
     r = view.track_rect()
     gap = QPoint(int(view.x_of(int(local("10:20").timestamp()))), int(r.center().y()))
-    assert view.block_at(gap) is None and view.tooltip_at(gap) == ""
+    assert view.block_at(gap) is None
+    # the app did not run then (no session recorded): the day's account says so
+    assert view.tooltip_at(gap) == "Untracked, app closed · 09:45–11:00 (1:15)"
+    after = QPoint(int(view.x_of(int(local("12:20").timestamp()))), int(r.center().y()))
+    assert view.tooltip_at(after) == ""  # past the day's last activity: nothing to explain
 
 
 def test_pure_strip_skips_entries_outside_the_day_and_sorts():
@@ -278,7 +282,8 @@ def test_accessible_name_and_summary(ui, svc, seeded):
     assert view.accessibleDescription() == "Day timeline: 1 entry, 0:45 tracked"
     svc.add(seeded["admin"].id, start=local("10:00"), end=local("11:30"))
     ui.controller.refresh()
-    assert view.accessibleDescription() == "Day timeline: 2 entries, 2:15 tracked"
+    # 09:45–10:00 lies between the entries with the app closed: untracked, and said so
+    assert view.accessibleDescription() == "Day timeline: 2 entries, 2:15 tracked, 0:15 untracked"
     show_day(ui, QDate(2026, 11, 20))
     assert view.accessibleDescription() == "Day timeline: 0 entries, 0:00 tracked"
 

@@ -43,6 +43,7 @@ class TickResult:
     away: list[AwayPeriod] = field(default_factory=list)
     shot: ShotOrder | None = None
     active: bool = False  # input since the last tick, or the OS saw some within a minute
+    slept: float = 0.0  # seconds the machine was suspended just before this tick
 
 
 class CaptureEngine:
@@ -100,6 +101,7 @@ class CaptureEngine:
         self._last_counts = (kb, ms)
         dk, dm = max(0, kb - lk), max(0, ms - lm)
         slept = self.backends.suspend.slept() if slept is None else slept
+        res.slept = slept
         idle = self.backends.idle.idle_seconds()
         res.active = dk + dm > 0 or (idle is not None and idle < ACTIVE_IDLE_SECONDS)
         t = self.tracking

@@ -2,8 +2,9 @@
 
 One module per command group, each adding its commands to the parser beside the functions that
 run them: projects (`project`, `task`), settings (`config`), timer (`start`, `stop`, `status`),
-entries (`add`, `log`, `edit`, `split`, `delete`, `restore`, `totals`), sync (`login`, `logout`,
-`sync`, `copy-conflict`), export, capture (`activity`, `screenshots`).
+entries (`add`, `log`, `edit`, `split`, `delete`, `restore`, `totals`), day, sync (`login`,
+`logout`, `sync`, `copy-conflict`), export, importer (`import`), capture (`activity`,
+`screenshots`).
 
 Exit codes: 0 success; 1 a refused request (one line on stderr saying what to do); 2 bad usage.
 """
@@ -17,10 +18,20 @@ from collections.abc import Sequence
 
 from .. import __version__
 from ..errors import TrackerError
-from . import capture, entries, export, projects, settings, sync, timer
+from . import capture, day, entries, export, importer, projects, settings, sync, timer
 from .base import Commands, Out, Parser, common_options
 
-GROUPS = (projects, settings, timer, entries, sync, export, capture)  # in `--help` order
+GROUPS = (
+    projects,
+    settings,
+    timer,
+    entries,
+    day,
+    sync,
+    export,
+    importer,
+    capture,
+)  # in `--help` order
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from zoneinfo import ZoneInfo
 
 from ..errors import InvalidInput, UsageError
+from ..exports import entry_row
 from ..model import Interval, Project, Task
-from ..timeparse import parse_date, parse_instant, rfc3339_local
+from ..timeparse import parse_date, parse_instant
 
 if TYPE_CHECKING:
     from ..service import Tracker
@@ -83,20 +84,7 @@ class Out:
         sys.stdout.write(text + "\n")
 
     def entry(self, e: Interval, now: datetime) -> dict[str, Any]:
-        return {
-            "id": e.id,
-            "task_id": e.task_id,
-            "task": e.task_title,
-            "project_id": e.project_id,
-            "project": e.project_name,
-            "started_at": rfc3339_local(e.started_at, self.tz),
-            "ended_at": rfc3339_local(e.ended_at, self.tz),
-            "duration_seconds": e.duration_seconds(now),
-            "note": e.note,
-            "source": e.source.value,
-            "sync_state": e.sync_state.value,
-            "revision": e.revision,
-        }
+        return entry_row(e, now, self.tz)
 
     @staticmethod
     def project(p: Project) -> dict[str, Any]:

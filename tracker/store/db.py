@@ -317,6 +317,44 @@ def _m0005(db: Database) -> None:
     )
 
 
+@migrations(name="0006_day_records")
+def _m0006(db: Database) -> None:
+    db.executescript(
+        """
+        -- What `tracker day` accounts a day from, beside the entries (tracker/store/daylog.py).
+        -- One row per run of the app: from its start to its last heartbeat.
+        CREATE TABLE app_sessions (
+            id TEXT PRIMARY KEY,
+            started_at INTEGER NOT NULL,
+            alive_at INTEGER NOT NULL CHECK (alive_at >= started_at)
+        ) STRICT;
+        CREATE INDEX app_sessions_alive ON app_sessions (alive_at);
+
+        -- Each away period the user answered, and the answer (the Away dialog's choices).
+        CREATE TABLE away_periods (
+            id INTEGER PRIMARY KEY,
+            interval_id TEXT NOT NULL,
+            started_at INTEGER NOT NULL,
+            ended_at INTEGER NOT NULL CHECK (ended_at > started_at),
+            reason TEXT NOT NULL CHECK (reason IN ('idle', 'suspend')),
+            answer TEXT NOT NULL
+                CHECK (answer IN ('keep', 'discard', 'stop', 'assign', 'separate')),
+            answered_at INTEGER NOT NULL
+        ) STRICT;
+        CREATE INDEX away_periods_end ON away_periods (ended_at);
+
+        -- Each suspend the app saw (a wall-vs-monotonic clock jump, or logind's PrepareForSleep).
+        CREATE TABLE sleeps (
+            id INTEGER PRIMARY KEY,
+            started_at INTEGER NOT NULL,
+            ended_at INTEGER NOT NULL CHECK (ended_at > started_at),
+            source TEXT NOT NULL CHECK (source IN ('clock', 'logind'))
+        ) STRICT;
+        CREATE INDEX sleeps_end ON sleeps (ended_at);
+        """
+    )
+
+
 def _configure(conn: sqlite3.Connection) -> None:
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     conn.execute("PRAGMA foreign_keys = ON")
@@ -440,6 +478,12 @@ def _check_known_schema(applied: list[str], path: Path) -> None:
         )
 
 
+def _writable(path: Path) -> bool:
+    """May this process write the database and its folder (False on a read-only mount or an
+    immutable file, even for root)?"""
+    return all(os.access(p, os.W_OK) for p in (path, path.parent) if p.exists())
+
+
 def corrupt_database(path: Path, exc: BaseException) -> StoreError:
     text = str(exc)
     if "locked" in text:
@@ -447,9 +491,21 @@ def corrupt_database(path: Path, exc: BaseException) -> StoreError:
             f"the database {path} stayed locked by another process for "
             f"{BUSY_TIMEOUT_MS // 1000} s: close other Tracker windows or commands and retry"
         )
-    if "readonly" in text or "read-only" in text:
+    read_only = "readonly" in text or "read-only" in text
+    if read_only or ("disk I/O error" in text and not _writable(path)):
         return StoreError(
-            f"the database {path} is read-only: fix its permissions or choose another --data-dir"
+            f"the database {path} is read-only: fix its permissions or choose another --data-dir "
+            "— nothing saved is lost"
+        )
+    if "disk I/O error" in text:
+        return StoreError(
+            f"the database {path} could not be written (disk I/O error): check the disk it is "
+            "on — nothing saved is lost, and Tracker retries"
+        )
+    if "disk is full" in text or "No space left" in text:
+        return StoreError(
+            f"the disk holding {path.parent} is full: free some space — nothing saved is lost, "
+            "and Tracker carries on when there is room"
         )
     return StoreError(
         f"the database {path} is damaged or not a Tracker database ({text}): "

@@ -117,6 +117,9 @@ class CaptureController(QObject):
         except Exception as exc:  # a broken hook must never stop the app
             log.warning("input capture did not start: %s", exc)
             self.status.emit(f"Activity is unavailable: {exc}")
+        listen = getattr(self.backends.suspend, "start", None)
+        if listen is not None:
+            listen(wait=0)  # logind's PrepareForSleep, on its own thread
         self.load_settings()
         for line in self.unavailable():
             log.info("%s", line)
@@ -125,6 +128,9 @@ class CaptureController(QObject):
 
     def shutdown(self) -> None:
         self._timer.stop()
+        stop_listening = getattr(self.backends.suspend, "stop", None)
+        if stop_listening is not None:
+            stop_listening(wait=0)
         slots = self.engine.stop(int(self.wall()))
         self._save(slots)
         stop = getattr(self.runner, "shutdown", None)
@@ -164,6 +170,8 @@ class CaptureController(QObject):
             log.warning("capture tick failed: %s", exc, exc_info=exc)
             return
         self._save(res.slots)
+        if res.slept >= 1:
+            self._record_sleep(res.slept)
         for period in res.away:
             self.pending.append(period)
             self.away.emit(period)
@@ -177,6 +185,14 @@ class CaptureController(QObject):
         within a second adds nothing: the input counts and the screenshot plan are deltas.)"""
         if self.engine.started:
             self.tick()
+
+    def _record_sleep(self, slept: float) -> None:
+        """The suspend that just ended, for the day's account (`tracker day`)."""
+        suspend = self.backends.suspend
+        source = getattr(suspend, "last_source", "clock")
+        a, b = getattr(suspend, "last_sleep", None) or (self.wall() - slept, self.wall())
+        start, end = datetime.fromtimestamp(int(a), UTC), datetime.fromtimestamp(int(b), UTC)
+        self.executor.submit(lambda t: t.record_sleep(start, end, source), None, self._fail)
 
     def _save(self, slots: list[Slot]) -> None:
         if slots:
@@ -262,6 +278,7 @@ class CaptureController(QObject):
             self.controller.refresh()
 
         self.executor.submit(
-            lambda t: t.resolve_away(period.interval_id, start, end, choice, task_id),
+            lambda t: t.answer_away(period.interval_id, start, end, choice, task_id,
+                                    period.reason),
             done, self._fail,
         )  # fmt: skip

@@ -1,4 +1,6 @@
-"""The Day tab's timeline strip: one bar for the shown local day, one block per entry.
+"""The Day tab's timeline strip: one bar for the shown local day, one block per entry, and
+under them the day's untracked stretches as ``tracker day`` accounts them (away kept, away
+discarded, asleep, untracked), so a hole in the day is never silent.
 
 Two halves. :func:`day_strip` is pure (no Qt): it turns the day's entries into plain values —
 epoch seconds, ids, labels, the instants of the whole local hours — and runs on the worker with
@@ -20,10 +22,20 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import lru_cache
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QEvent, QLineF, QPoint, QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFontMetrics, QHelpEvent, QMouseEvent, QPainter, QPalette, QPen
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QFontMetrics,
+    QHelpEvent,
+    QMouseEvent,
+    QPainter,
+    QPalette,
+    QPen,
+)
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from ..model import Interval
@@ -47,6 +59,29 @@ class Block:
 
 
 @dataclass(frozen=True, slots=True)
+class GapBlock:
+    """A stretch of the day that is not tracked, as ``tracker day`` accounts it."""
+
+    start: int
+    end: int
+    kind: str  # away_kept | away_discarded | asleep | untracked
+    app_running: bool = True
+
+    @property
+    def label(self) -> str:
+        text = GAP_LABELS[self.kind]
+        return text if self.app_running or self.kind != "untracked" else f"{text}, app closed"
+
+
+GAP_LABELS = {
+    "away_kept": "Away, kept",
+    "away_discarded": "Away, discarded",
+    "asleep": "Asleep",
+    "untracked": "Untracked",
+}
+
+
+@dataclass(frozen=True, slots=True)
 class DayStrip:
     """Everything the strip paints for one local day, as plain values."""
 
@@ -55,6 +90,8 @@ class DayStrip:
     end: int  # the next day's first instant: 23, 24 or 25 hours on
     hours: tuple[tuple[int, int], ...]  # (epoch seconds, local hour) of each whole local hour
     blocks: tuple[Block, ...]  # in start order
+    gaps: tuple[GapBlock, ...] = ()  # the untracked kinds, in time order
+    tz: ZoneInfo | None = None  # the zone the labels are in
 
     @property
     def hours_long(self) -> float:
@@ -65,8 +102,11 @@ def _epoch(dt: datetime) -> int:
     return int(dt.timestamp())
 
 
-def day_strip(entries: Iterable[Interval], day: date, tz: ZoneInfo) -> DayStrip:
-    """The strip of ``day`` in ``tz`` from that day's entries (pure; runs on the worker)."""
+def day_strip(
+    entries: Iterable[Interval], day: date, tz: ZoneInfo, gaps: Iterable[Any] = ()
+) -> DayStrip:
+    """The strip of ``day`` in ``tz`` from that day's entries and the day's account's gaps
+    (:class:`tracker.daybook.Gap`; pure; runs on the worker)."""
     lo, hi = local_day_bounds(day, tz)
     start, end = _epoch(lo), _epoch(hi)
     hours = []
@@ -93,7 +133,8 @@ def day_strip(entries: Iterable[Interval], day: date, tz: ZoneInfo) -> DayStrip:
                 else e.ended_at.astimezone(tz).strftime("%H:%M"),
             )
         )
-    return DayStrip(day, start, end, tuple(hours), tuple(blocks))
+    shown = tuple(GapBlock(g.start, g.end, g.kind, g.app_running) for g in gaps)
+    return DayStrip(day, start, end, tuple(hours), tuple(blocks), shown, tz)
 
 
 def luminance(rgb: tuple[float, float, float]) -> float:
@@ -134,6 +175,24 @@ def project_rgb(project_id: str, dark: bool) -> tuple[float, float, float]:
 
 def project_color(project_id: str, dark: bool) -> QColor:
     return QColor.fromRgbF(*project_rgb(project_id, dark))
+
+
+def gap_rgb(kind: str, dark: bool) -> tuple[float, float, float]:
+    """The fill of a gap kind: amber for kept away time, red for discarded, blue-grey for
+    sleep, the window's own grey for untracked (drawn hatched so it reads as a hole)."""
+    light = {"away_kept": (0.96, 0.76, 0.30), "away_discarded": (0.90, 0.45, 0.42),
+             "asleep": (0.62, 0.68, 0.80), "untracked": (0.55, 0.55, 0.55)}  # fmt: skip
+    r, g, b = light[kind]
+    return (r * 0.7, g * 0.7, b * 0.7) if dark else (r, g, b)
+
+
+def gap_tooltip(g: GapBlock, tz: ZoneInfo) -> str:
+    """``Away, kept · 10:14–10:52 (0:38)``."""
+
+    def at(t: int) -> str:
+        return datetime.fromtimestamp(t, UTC).astimezone(tz).strftime("%H:%M")
+
+    return f"{g.label} · {at(g.start)}–{at(g.end)} ({hm(g.end - g.start)})"
 
 
 def block_tooltip(b: Block, now: int) -> str:
@@ -207,7 +266,8 @@ class TimelineView(QWidget):
         return QColor(self._colors[project_id])
 
     def tracked_seconds(self) -> int:
-        """Seconds of the day covered by entries (clipped to the day; the running one to now)."""
+        """Seconds of the day covered by entries (clipped to the day; the running one to now),
+        less kept away time, which the day's account counts apart (``away_kept``)."""
         s = self.strip
         if s is None:
             return 0
@@ -215,12 +275,24 @@ class TimelineView(QWidget):
         for b in s.blocks:
             end = min(s.end, self.now if b.end is None else b.end)
             total += max(0, end - max(s.start, b.start))
-        return total
+        return total - sum(g.end - g.start for g in s.gaps if g.kind == "away_kept")
+
+    def gap_seconds(self) -> dict[str, int]:
+        """Seconds per gap kind (as ``tracker day`` counts them)."""
+        out: dict[str, int] = {}
+        for g in self.strip.gaps if self.strip else ():
+            out[g.kind] = out.get(g.kind, 0) + g.end - g.start
+        return out
 
     def summary(self) -> str:
         n = len(self.strip.blocks) if self.strip else 0
         entries = "entry" if n == 1 else "entries"
-        return f"Day timeline: {n} {entries}, {hm(self.tracked_seconds())} tracked"
+        text = f"Day timeline: {n} {entries}, {hm(self.tracked_seconds())} tracked"
+        gaps = self.gap_seconds()
+        for kind, label in GAP_LABELS.items():
+            if gaps.get(kind):
+                text += f", {hm(gaps[kind])} {label.lower()}"
+        return text
 
     def _describe(self) -> None:
         text = self.summary()
@@ -318,6 +390,25 @@ class TimelineView(QWidget):
                 text = f"{hour:02d}"
                 p.drawText(QPointF(x - fm.horizontalAdvance(text) / 2, base), text)
 
+        # the gaps between the blocks: one fill per kind (untracked ones hatched); kept away
+        # time lies inside an entry, so it is a band over the block's lower edge (drawn after)
+        dark = pal.color(QPalette.ColorRole.Window).lightness() < 128
+        by_kind: dict[str, list[QRectF]] = {}
+        for g in s.gaps:
+            x0 = left + (max(g.start, s.start) - s.start) * scale
+            w = max((min(g.end, s.end) - max(g.start, s.start)) * scale, 1.0)
+            band = QRectF(x0, top + h - 8, w, 6) if g.kind == "away_kept" else None
+            by_kind.setdefault(g.kind, []).append(band or QRectF(x0, top + 6, w, h - 12))
+        kept = by_kind.pop("away_kept", [])
+        p.setPen(Qt.PenStyle.NoPen)
+        for kind, rects in by_kind.items():
+            color = QColor.fromRgbF(*gap_rgb(kind, dark))
+            style = (
+                Qt.BrushStyle.BDiagPattern if kind == "untracked" else Qt.BrushStyle.SolidPattern
+            )
+            p.setBrush(QBrush(color, style))
+            p.drawRects(rects)
+
         # the blocks, grouped by colour; labels only where there is room
         now = self.now
         groups: dict[str, list[QRectF]] = {}
@@ -344,6 +435,10 @@ class TimelineView(QWidget):
                 inner = rect.adjusted(3, 0, -3, 0)
                 text = fm.elidedText(label, Qt.TextElideMode.ElideRight, int(inner.width()))
                 p.drawText(inner, Qt.AlignmentFlag.AlignVCenter, text)
+        if kept:
+            p.setPen(Qt.PenStyle.NoPen)
+            p.setBrush(QColor.fromRgbF(*gap_rgb("away_kept", dark)))
+            p.drawRects(kept)
 
         if self.selected is not None:
             i = next((k for k, b in enumerate(s.blocks) if b.entry_id == self.selected), None)
@@ -375,9 +470,21 @@ class TimelineView(QWidget):
             return
         super().mouseDoubleClickEvent(event)
 
+    def gap_at(self, pos: QPoint) -> GapBlock | None:
+        s = self.strip
+        if s is None or not s.gaps or not self.track_rect().contains(pos):
+            return None
+        r = self.track_rect()
+        t = s.start + (pos.x() - r.left()) * (s.end - s.start) / r.width()
+        return next((g for g in s.gaps if g.start <= t < g.end), None)
+
     def tooltip_at(self, pos: QPoint) -> str:
         b = self.block_at(pos)
-        return "" if b is None else block_tooltip(b, self.now)
+        if b is not None:
+            return block_tooltip(b, self.now)
+        g = self.gap_at(pos)
+        s = self.strip
+        return "" if g is None or s is None or s.tz is None else gap_tooltip(g, s.tz)
 
     def event(self, event: QEvent) -> bool:
         if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
@@ -397,11 +504,15 @@ class TimelineView(QWidget):
 
 
 __all__ = [
+    "GAP_LABELS",
     "Block",
     "DayStrip",
+    "GapBlock",
     "TimelineView",
     "block_tooltip",
     "day_strip",
+    "gap_rgb",
+    "gap_tooltip",
     "project_color",
     "project_rgb",
 ]

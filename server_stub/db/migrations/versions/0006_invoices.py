@@ -229,7 +229,10 @@ def upgrade() -> None:
         "ix_invoice_intervals_interval_id", "invoice_intervals", ["interval_id"], unique=False
     )
     op.create_index(
-        "ix_invoice_intervals_invoice_id", "invoice_intervals", ["invoice_id"], unique=False
+        "ix_invoice_intervals_invoice_id",
+        "invoice_intervals",
+        ["invoice_id", "interval_id"],
+        unique=False,
     )
     op.create_index(
         "uq_invoice_intervals_billed_once",

@@ -1,0 +1,173 @@
+"""`tracker import` and `tracker export --format ical` as real processes on real data dirs:
+Toggl Track and Clockify exports (tests/fixtures/imports, written from their documented column
+sets), our own CSV round trip, overlaps, dry runs, wrong files, and iCal read back by the
+`icalendar` library."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from cliutil import Cli
+
+from tracker.model import Origin, Project
+from tracker.store import open_store
+
+FIX = Path(__file__).parent / "fixtures" / "imports"
+
+
+def imp(cli: Cli, fmt: str, name: str, *more: str) -> dict:
+    return cli.ok("--json", "import", "--format", fmt, str(FIX / name), *more).json()
+
+
+def test_toggl_import_creates_projects_and_tasks_and_twice_adds_nothing(cli):
+    res = imp(cli, "toggl", "toggl_detailed.csv")
+    assert res["added"] == 4 and res["zero_length"] == [4] and res["overlaps"] == []
+    assert res["projects_created"] == ["Globex site", "Internal", "No project"]
+    assert "Globex site / Homepage" in res["tasks_created"]
+    log = cli.ok("log", "--from", "2026-11-01", "--to", "2026-11-30", "--json").json()
+    assert len(log) == 4 and {e["source"] for e in log} == {"manual"}
+    hero = next(e for e in log if e["task"] == "Homepage")
+    assert hero["note"] == 'Hero, "final" cut 🚀' and hero["duration_seconds"] == 5400
+    projects = cli.ok("project", "list", "--json").json()
+    assert next(p for p in projects if p["name"] == "Globex site")["client"] == "Globex"
+
+    again = imp(cli, "toggl", "toggl_detailed.csv")
+    assert again["added"] == 0 and again["already_imported"] == 4
+    assert again["projects_created"] == [] and again["tasks_created"] == []
+    assert len(cli.ok("log", "--from", "2026-11-01", "--to", "2026-11-30", "--json").json()) == 4
+
+
+def test_text_output_says_what_was_added_and_skipped(cli):
+    out = cli.ok("import", "--format", "toggl", str(FIX / "toggl_detailed.csv")).out
+    assert out.splitlines()[0].startswith("Imported 4 entries from toggl_detailed.csv as Toggl")
+    assert "Skipped 1 zero-length row(s): line 4" in out
+    out = cli.ok("import", "--format", "toggl", str(FIX / "toggl_detailed.csv")).out
+    assert "Imported 0 entries" in out and "Skipped 4 rows already imported" in out
+
+
+def test_clockify_us_and_european_exports(cli):
+    us = imp(cli, "clockify", "clockify_us.csv")
+    assert us["added"] == 3 and us["zero_length"] == [5]
+    eu = imp(cli, "clockify", "clockify_eu.csv")
+    assert eu["added"] == 2 and eu["projects_created"] == ["Globex site"]
+    rows = cli.ok("--json", "totals", "--by", "day", "--from", "2026-11-01", "--to",
+                  "2026-11-30").json()  # fmt: skip
+    by_day = {r["key"]: r["seconds"] for r in rows}
+    assert by_day["2026-11-02"] == 4680 + 4530 + 3600  # two Clockify US rows and one EU row
+    assert by_day["2026-11-13"] + by_day["2026-11-14"] == 2819  # 23:23:01 PM → 00:10 AM
+    assert by_day["2026-11-25"] == 5400
+
+
+def test_dry_run_writes_nothing(cli):
+    res = imp(cli, "toggl", "toggl_detailed.csv", "--dry-run")
+    assert res["dry_run"] is True and res["added"] == 4 and len(res["projects_created"]) == 3
+    assert cli.ok("log", "--from", "2026-11-01", "--json").json() == []
+    assert cli.ok("project", "list", "--json").json() == []
+    assert (
+        "Nothing was written (--dry-run)"
+        in cli.ok("import", "--format", "toggl", str(FIX / "toggl_detailed.csv"), "--dry-run").out
+    )
+
+
+def test_overlapping_rows_are_listed_and_skipped(cli):
+    cli.ok("project", "add", "Internal")
+    cli.ok("task", "add", "Internal", "Mail")
+    cli.ok("add", "Internal/Mail", "--from", "2026-11-02T10:00:00+01:00",
+           "--to", "2026-11-02T10:45:00+01:00")  # fmt: skip
+    res = imp(cli, "toggl", "toggl_detailed.csv")
+    assert res["added"] == 2
+    assert [(o["line"], o["other"]) for o in res["overlaps"]] == [
+        (2, "Internal / Mail"), (3, "Internal / Mail")]  # fmt: skip
+    out = cli.ok("import", "--format", "toggl", str(FIX / "toggl_detailed.csv")).out
+    assert "Skipped 2 row(s) overlapping other entries:" in out
+    assert "line 2: 2026-11-02 09:00–10:30 Globex site / Homepage overlaps 2026-11-02 " \
+           "10:00–10:45 Internal / Mail" in out  # fmt: skip
+
+
+def test_a_server_project_is_matched_by_name_so_the_time_syncs(cli):
+    store = open_store(cli.data_dir)
+    with store.transaction():
+        store.insert_project(Project("00000000-0000-7000-8000-0000000000aa", "Globex site",
+                                     origin=Origin.SERVER), datetime.now(UTC))  # fmt: skip
+    store.close()
+    res = imp(cli, "toggl", "toggl_detailed.csv")
+    assert "Globex site" not in res["projects_created"]
+    log = cli.ok("log", "--from", "2026-11-01", "--json").json()
+    globex = [e for e in log if e["project"] == "Globex site"]
+    assert len(globex) == 2 and {e["sync_state"] for e in globex} == {"pending"}
+    assert {e["project_id"] for e in globex} == {"00000000-0000-7000-8000-0000000000aa"}
+
+
+@pytest.mark.parametrize(("fmt", "fixture"), [("csv", "toggl_detailed.csv"),
+                                              ("csv", "clockify_eu.csv")])  # fmt: skip
+def test_a_file_of_the_wrong_kind_is_refused_in_one_line_with_nothing_added(cli, fmt, fixture):
+    r = cli.fails("import", "--format", fmt, str(FIX / fixture))
+    assert "missing" in r.err and "nothing was imported" in r.err
+    assert cli.ok("project", "list", "--json").json() == []
+
+
+def test_a_bad_row_refuses_the_whole_file(cli, tmp_path):
+    bad = tmp_path / "bad.csv"
+    text = (FIX / "toggl_detailed.csv").read_text(encoding="utf-8-sig")
+    bad.write_text(text + "Ana,a@x,,Internal,,Late,No,2026-11-31,09:00:00,2026-11-31,10:00:00,"
+                   "01:00:00,,0\n", encoding="utf-8")  # fmt: skip
+    r = cli.fails("import", "--format", "toggl", str(bad))
+    assert "line 7" in r.err and "is not a date" in r.err
+    assert cli.ok("log", "--from", "2026-11-01", "--json").json() == []
+    cli.fails("import", "--format", "toggl", str(tmp_path / "missing.csv"))
+    cli.fails("import", "--format", "harvest", str(bad), code=2)
+
+
+def test_our_csv_round_trip_keeps_the_totals_by_day(cli, tmp_path):
+    cli.ok("project", "add", "Globex site")
+    cli.ok("project", "add", "Internal")
+    cli.ok("task", "add", "Globex site", "Homepage")
+    cli.ok("task", "add", "Internal", "Admin")
+    for task, a, b in [("Globex site/Homepage", "2026-11-02T09:00", "2026-11-02T12:30"),
+                       ("Internal/Admin", "2026-11-02T23:00", "2026-11-03T01:15"),
+                       ("Globex site/Homepage", "2026-11-03T08:00", "2026-11-03T08:01"),
+                       ("Internal/Admin", "2026-11-29T10:00", "2026-11-29T17:59")]:  # fmt: skip
+        cli.ok("add", task, "--from", f"{a}:00+01:00", "--to", f"{b}:00+01:00",
+               "--note", 'with "quotes", commas')  # fmt: skip
+    out = tmp_path / "export.csv"
+    cli.ok("export", "--format", "csv", "-o", str(out))
+    fresh = Cli(tmp_path / "fresh")
+    res = fresh.ok("--json", "import", "--format", "csv", str(out)).json()
+    assert res["added"] == 4
+
+    def by_day(c: Cli) -> list:
+        return c.ok("--json", "totals", "--by", "day", "--from", "2026-11-01", "--to",
+                    "2026-11-30").json()  # fmt: skip
+
+    assert by_day(fresh) == by_day(cli)
+    assert [e["note"] for e in fresh.ok("log", "--from", "2026-11-01", "--json").json()] == [
+        'with "quotes", commas'] * 4  # fmt: skip
+    # the same file again, into either data dir, adds nothing
+    assert fresh.ok("--json", "import", "--format", "csv", str(out)).json()["added"] == 0
+    assert cli.ok("--json", "import", "--format", "csv", str(out)).json()["added"] == 0
+
+
+def test_ical_export_is_read_back_by_icalendar_with_stable_uids(cli, tmp_path):
+    import icalendar
+
+    imp(cli, "toggl", "toggl_detailed.csv")
+    path = tmp_path / "t.ics"
+    cli.ok("export", "--format", "ical", "-o", str(path))
+    raw = path.read_bytes()
+    assert raw.startswith(b"BEGIN:VCALENDAR\r\n") and all(
+        len(line) <= 75 for line in raw.split(b"\r\n"))  # fmt: skip
+    cal = icalendar.Calendar.from_ical(raw)
+    events = list(cal.walk("VEVENT"))
+    log = cli.ok("log", "--from", "2026-11-01", "--json").json()
+    assert sorted(str(e["UID"]) for e in events) == sorted(f"{x['id']}@tracker" for x in log)
+    hero = next(e for e in events if "Homepage" in str(e["SUMMARY"]))
+    assert str(hero["SUMMARY"]) == "Globex site / Homepage"
+    assert str(hero["DESCRIPTION"]) == 'Hero, "final" cut 🚀'
+    assert hero.decoded("DTSTART") == datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
+    assert hero.decoded("DTEND") == datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
+    again = tmp_path / "u.ics"
+    cli.ok("export", "--format", "ical", "-o", str(again))
+    uids = [str(e["UID"]) for e in icalendar.Calendar.from_ical(again.read_bytes()).walk("VEVENT")]
+    assert uids == [str(e["UID"]) for e in events]

@@ -1,0 +1,437 @@
+"""Reading other trackers' CSV exports (and this tool's own) into plain rows; planning an import.
+
+Pure: text in, rows out. Toggl Track and Clockify write their detailed reports with their own
+column sets (shared/research/einvoicing-and-imports.md §6): a UTF-8 byte-order mark, fields
+quoted or not, dates as ``YYYY-MM-DD``, ``MM/DD/YYYY``, ``DD/MM/YYYY`` or ``DD.MM.YYYY``, times
+in 24- or 12-hour form, ``Task`` or ``Activity``, and extra columns that are ignored. Times are
+wall times of the exporting user's zone.
+
+Every row gets a stable id (a UUIDv5 of what the row says, or the row's own id for this tool's
+CSV), so importing the same file twice adds nothing; :func:`plan` lists the rows that overlap
+existing entries (or an earlier row of the file) and leaves them out.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import uuid
+from bisect import bisect_left
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+from .errors import InvalidInput
+from .ids import is_uuid
+from .timeparse import rfc3339_local
+
+FORMATS = ("toggl", "clockify", "csv")
+LABELS = {"toggl": "Toggl Track", "clockify": "Clockify", "csv": "Tracker"}
+#: The namespace of imported rows' ids (uuid5 of the row's own fields).
+NAMESPACE = uuid.UUID("4b3c2f1e-7a52-5d61-9b0e-51f0c3a8d7e2")
+NO_PROJECT = "No project"
+NO_DESCRIPTION = "No description"
+
+# The columns a file must have, as the tools spell them (matched without regard to case).
+_REQUIRED = {
+    "toggl": ("Project", "Description", "Start date", "Start time", "End date", "End time"),
+    "clockify": ("Project", "Description", "Start Date", "Start Time", "End Date", "End Time"),
+    "csv": ("id", "project", "task", "started_at", "ended_at"),
+}
+_HOW = {
+    "toggl": "in Toggl Track export Reports → Detailed → Export as CSV",
+    "clockify": "in Clockify export Reports → Time → Detailed → Export → Save as CSV",
+    "csv": "export with `tracker export --format csv`",
+}
+
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+_YMD_SLASH = re.compile(r"^(\d{4})/(\d{1,2})/(\d{1,2})$")
+_DMY_OR_MDY = re.compile(r"^(\d{1,2})([./-])(\d{1,2})\2(\d{4})$")
+_TIME = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?\s*(?:([AaPp])\.?\s*[Mm]\.?)?$")
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    line: int  # 1-based line of the file (the header is line 1)
+    id: str  # stable per row
+    project: str
+    client: str
+    task: str
+    note: str
+    start: int  # epoch seconds
+    end: int
+
+
+@dataclass
+class Parsed:
+    rows: list[Row] = field(default_factory=list)
+    zero_length: list[int] = field(default_factory=list)  # lines
+
+
+@dataclass(frozen=True, slots=True)
+class Overlap:
+    row: Row
+    other_start: int
+    other_end: int
+    other_label: str  # "Project / Task", or "line N of this file"
+
+
+@dataclass
+class Plan:
+    new: list[Row] = field(default_factory=list)
+    already: list[Row] = field(default_factory=list)
+    duplicates: list[Row] = field(default_factory=list)  # the same row twice in the file
+    overlaps: list[Overlap] = field(default_factory=list)
+
+
+# -- reading ------------------------------------------------------------------------------------
+
+
+def _key(name: str) -> str:
+    return " ".join(name.replace("\ufeff", "").split()).casefold()
+
+
+def decode(data: bytes) -> str:
+    """The file's text: UTF-8 (with or without a BOM); refused in one line otherwise."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InvalidInput(
+            f"the file is not UTF-8 text (byte {exc.start}): export it again as CSV (UTF-8)"
+        ) from None
+
+
+def _dialect(text: str) -> str:
+    first = text.split("\n", 1)[0]
+    return ";" if first.count(";") > first.count(",") else ","
+
+
+def read(text: str, fmt: str) -> tuple[dict[str, int], list[tuple[int, list[str]]]]:
+    """The header's column positions (by lower-case name) and the data records with their
+    line numbers. A file without the format's columns is refused, naming what is missing."""
+    if fmt not in FORMATS:
+        raise InvalidInput(f"unknown format '{fmt}': give one of {', '.join(FORMATS)}")
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_dialect(text))
+    try:
+        header = next(reader, None)
+        if header is None:
+            raise InvalidInput(f"the file is empty: {_HOW[fmt]}")
+        cols: dict[str, int] = {}
+        for i, name in enumerate(header):
+            cols.setdefault(_key(name), i)
+        missing = [c for c in _REQUIRED[fmt] if _key(c) not in cols]
+        if missing:
+            raise InvalidInput(
+                f"this is not a {LABELS[fmt]} CSV export: the columns {', '.join(missing)} are "
+                f"missing; {_HOW[fmt]}, or choose the right --format"
+            )
+        records = []
+        for rec in reader:
+            if any(x.strip() for x in rec):
+                records.append((reader.line_num, rec))
+    except csv.Error as exc:
+        raise InvalidInput(
+            f"line {reader.line_num}: the CSV cannot be read ({exc}): export the file again"
+        ) from None
+    return cols, records
+
+
+def _date_reader(texts: Iterable[str], order: str | None) -> Callable[[str, int], tuple]:
+    """A parser for the file's date format, chosen from all its dates at once: a day above 12
+    tells day-first from month-first; a file where none is says month-first for ``/`` (the
+    US form Clockify writes by default) and day-first for ``.`` and ``-``, unless ``order``
+    (``dmy`` or ``mdy``) says."""
+    day_first = month_first = False
+    seps = set()
+    for t in texts:
+        m = _DMY_OR_MDY.match(t)
+        if m:
+            seps.add(m.group(2))
+            a, b = int(m.group(1)), int(m.group(3))
+            day_first |= a > 12
+            month_first |= b > 12
+    if day_first and month_first:
+        raise InvalidInput("the dates mix day-first and month-first forms: export the file again")
+    if order is None:
+        if day_first:
+            order = "dmy"
+        elif month_first:
+            order = "mdy"
+        else:
+            order = "mdy" if seps <= {"/"} else "dmy"
+    cache: dict[str, tuple[int, int, int]] = {}
+
+    def parse(text: str, line: int) -> tuple[int, int, int]:
+        hit = cache.get(text)
+        if hit is not None:
+            return hit
+        if m := _ISO_DATE.match(text) or _YMD_SLASH.match(text):
+            y, mo, d = int(m.group(1)), int(m.group(2)), int(m.group(3))
+        elif m := _DMY_OR_MDY.match(text):
+            a, b, y = int(m.group(1)), int(m.group(3)), int(m.group(4))
+            d, mo = (a, b) if order == "dmy" else (b, a)
+        else:
+            raise InvalidInput(
+                f"line {line}: cannot read the date '{text}' (expected YYYY-MM-DD, MM/DD/YYYY, "
+                "DD/MM/YYYY or DD.MM.YYYY): fix the row or export the file again"
+            )
+        try:
+            date(y, mo, d)
+        except ValueError:
+            raise InvalidInput(
+                f"line {line}: '{text}' is not a date: fix the row or export the file again"
+            ) from None
+        cache[text] = (y, mo, d)
+        return y, mo, d
+
+    return parse
+
+
+def _time(text: str, line: int) -> tuple[int, int, int]:
+    m = _TIME.match(text)
+    if m:
+        h, mi, s = int(m.group(1)), int(m.group(2)), int(m.group(3) or 0)
+        half = m.group(4)
+        if half:
+            if not 1 <= h <= 12:
+                m = None
+            else:
+                h = h % 12 + (12 if half in "Pp" else 0)
+        if m and h < 24 and mi < 60 and s < 60:
+            return h, mi, s
+    raise InvalidInput(
+        f"line {line}: cannot read the time '{text}' (expected 13:05, 13:05:09 or 1:05 PM): "
+        "fix the row or export the file again"
+    )
+
+
+def _instant(day: tuple, clock: tuple, tz: ZoneInfo) -> int:
+    return int(datetime(*day, *clock, tzinfo=tz).timestamp())
+
+
+def parse(
+    data: bytes | str,
+    fmt: str,
+    tz: ZoneInfo,
+    date_order: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Parsed:
+    """The file's rows. Zero-length rows are left out (their lines listed); a row that cannot
+    be read refuses the whole file, naming its line."""
+    text = decode(data) if isinstance(data, bytes) else data.lstrip("\ufeff")
+    cols, records = read(text, fmt)
+    if fmt == "csv":
+        return _parse_own(cols, records, progress)
+    get = _getter(cols)
+    sd, st, ed, et = (_key(c) for c in _REQUIRED[fmt][2:])
+    dates = _date_reader((x for _n, r in records for x in (get(r, sd), get(r, ed))), date_order)
+    task_col = "task" if "task" in cols else "activity"
+    out = Parsed()
+    total = len(records)
+    for k, (line, r) in enumerate(records):
+        start = _instant(dates(get(r, sd), line), _time(get(r, st), line), tz)
+        end = _instant(dates(get(r, ed), line), _time(get(r, et), line), tz)
+        if end < start:
+            raise InvalidInput(
+                f"line {line}: the entry ends ({get(r, ed)} {get(r, et)}) before it starts "
+                f"({get(r, sd)} {get(r, st)}): fix the row or remove it"
+            )
+        if end == start:
+            out.zero_length.append(line)
+            continue
+        project = get(r, "project") or NO_PROJECT
+        client, description, task = get(r, "client"), get(r, "description"), get(r, task_col)
+        who = get(r, "email") or get(r, "user")
+        note = description if task else ""
+        task = task or description or NO_DESCRIPTION
+        key = "\x1f".join((fmt, who, client, project, task, note, str(start), str(end)))
+        row_id = str(uuid.uuid5(NAMESPACE, key))
+        out.rows.append(Row(line, row_id, project, client, task, note, start, end))
+        if progress and k % 2000 == 0:
+            progress(k, total)
+    return out
+
+
+def _getter(cols: dict[str, int]) -> Callable[[list[str], str], str]:
+    def get(r: list[str], name: str) -> str:
+        i = cols.get(name)
+        return r[i].strip() if i is not None and i < len(r) else ""
+
+    return get
+
+
+def _parse_own(
+    cols: dict[str, int],
+    records: list[tuple[int, list[str]]],
+    progress: Callable[[int, int], None] | None,
+) -> Parsed:
+    get = _getter(cols)
+    out = Parsed()
+    for k, (line, r) in enumerate(records):
+        try:
+            start = datetime.fromisoformat(get(r, "started_at"))
+            text_end = get(r, "ended_at")
+            end = datetime.fromisoformat(text_end) if text_end else None
+        except ValueError:
+            raise InvalidInput(
+                f"line {line}: cannot read the times '{get(r, 'started_at')}' and "
+                f"'{get(r, 'ended_at')}' (expected RFC 3339): fix the row or export it again"
+            ) from None
+        if end is None:
+            raise InvalidInput(
+                f"line {line}: the entry was still running when it was exported: stop the "
+                "timer and export again, or remove the row"
+            )
+        if start.tzinfo is None or end.tzinfo is None:
+            raise InvalidInput(f"line {line}: the times carry no UTC offset: export them again")
+        s, e = int(start.timestamp()), int(end.timestamp())
+        if e < s:
+            raise InvalidInput(f"line {line}: the entry ends before it starts: fix the row")
+        if e == s:
+            out.zero_length.append(line)
+            continue
+        own = get(r, "id")
+        row_id = own if is_uuid(own) else str(uuid.uuid5(NAMESPACE, f"csv\x1f{own}\x1f{s}\x1f{e}"))
+        out.rows.append(Row(line, row_id, get(r, "project") or NO_PROJECT, "",
+                            get(r, "task") or NO_DESCRIPTION, get(r, "note"), s, e))  # fmt: skip
+        if progress and k % 2000 == 0:
+            progress(k, len(records))
+    return out
+
+
+# -- planning -----------------------------------------------------------------------------------
+
+
+def plan(
+    rows: Sequence[Row],
+    known_ids: set[str],
+    existing: Sequence[tuple[int, int, str]],
+) -> Plan:
+    """Which rows to add: not already imported (``known_ids``, tombstones included), not the
+    same row twice, and overlapping neither an ``existing`` entry ``(start, end, label)`` (live
+    entries, which never overlap each other) nor an earlier row taken from the file."""
+    out = Plan()
+    seen: set[str] = set()
+    ex = sorted(existing)
+    starts = [s for s, _e, _l in ex]
+    taken: list[Row] = []  # accepted, in start order (rows are walked in start order)
+    for r in sorted(rows, key=lambda r: (r.start, r.end, r.line)):
+        if r.id in known_ids:
+            out.already.append(r)
+            continue
+        if r.id in seen:
+            out.duplicates.append(r)
+            continue
+        seen.add(r.id)
+        j = bisect_left(starts, r.end) - 1  # the last entry starting before this row ends
+        if j >= 0 and ex[j][1] > r.start:
+            out.overlaps.append(Overlap(r, *ex[j]))
+            continue
+        if taken and taken[-1].end > r.start:
+            t = taken[-1]
+            out.overlaps.append(Overlap(r, t.start, t.end, f"line {t.line} of this file"))
+            continue
+        taken.append(r)
+    out.new = taken
+    return out
+
+
+# -- describing ---------------------------------------------------------------------------------
+
+
+def hm_span(start: int, end: int, tz: ZoneInfo) -> str:
+    a = datetime.fromtimestamp(start, UTC).astimezone(tz)
+    b = datetime.fromtimestamp(end, UTC).astimezone(tz)
+    tail = f"{b:%H:%M}" if a.date() == b.date() else f"{b:%Y-%m-%d %H:%M}"
+    return f"{a:%Y-%m-%d %H:%M}–{tail}"
+
+
+# -- results ------------------------------------------------------------------------------------
+
+
+@dataclass
+class ImportResult:
+    fmt: str
+    dry_run: bool
+    added: list[Row] = field(default_factory=list)
+    already: int = 0
+    duplicates: list[int] = field(default_factory=list)  # lines
+    zero_length: list[int] = field(default_factory=list)
+    overlaps: list[Overlap] = field(default_factory=list)
+    projects_created: list[str] = field(default_factory=list)
+    tasks_created: list[str] = field(default_factory=list)  # "Project / Task"
+
+
+SHOWN = 20  # overlapping rows listed one by one; the rest counted
+
+
+def _lines(numbers: list[int]) -> str:
+    shown = ", ".join(map(str, numbers[:SHOWN]))
+    return shown + (f" and {len(numbers) - SHOWN} more" if len(numbers) > SHOWN else "")
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+def summary(res: ImportResult, tz: ZoneInfo, name: str) -> list[str]:
+    """What an import did (or would do), as lines for the user."""
+    made = []
+    if res.projects_created:
+        made.append(_count(len(res.projects_created), "new project", "new projects"))
+    if res.tasks_created:
+        made.append(_count(len(res.tasks_created), "new task", "new tasks"))
+    extra = f" ({', '.join(made)})" if made else ""
+    verb = "Would import" if res.dry_run else "Imported"
+    n = _count(len(res.added), "entry", "entries")
+    lines = [f"{verb} {n} from {name} as {LABELS[res.fmt]}{extra}"]
+    if res.already:
+        lines.append(f"Skipped {_count(res.already, 'row', 'rows')} already imported")
+    if res.duplicates:
+        lines.append(f"Skipped {len(res.duplicates)} repeated row(s): line "
+                     f"{_lines(res.duplicates)}")  # fmt: skip
+    if res.zero_length:
+        lines.append(f"Skipped {len(res.zero_length)} zero-length row(s): line "
+                     f"{_lines(res.zero_length)}")  # fmt: skip
+    if res.overlaps:
+        lines.append(f"Skipped {len(res.overlaps)} row(s) overlapping other entries:")
+        for o in res.overlaps[:SHOWN]:
+            r = o.row
+            other = f"{hm_span(o.other_start, o.other_end, tz)} {o.other_label}"
+            lines.append(f"  line {r.line}: {hm_span(r.start, r.end, tz)} {r.project} / {r.task} "
+                         f"overlaps {other}")  # fmt: skip
+        if len(res.overlaps) > SHOWN:
+            lines.append(f"  and {len(res.overlaps) - SHOWN} more")
+    if res.dry_run:
+        lines.append("Nothing was written (--dry-run)")
+    return lines
+
+
+def result_json(res: ImportResult, tz: ZoneInfo) -> dict:
+    def at(t: int) -> str | None:
+        return rfc3339_local(datetime.fromtimestamp(t, UTC), tz)
+
+    overlaps = [
+        {"line": o.row.line, "from": at(o.row.start), "to": at(o.row.end),
+         "project": o.row.project, "task": o.row.task, "other_from": at(o.other_start),
+         "other_to": at(o.other_end), "other": o.other_label}
+        for o in res.overlaps
+    ]  # fmt: skip
+    return {
+        "format": res.fmt,
+        "dry_run": res.dry_run,
+        "added": len(res.added),
+        "added_seconds": sum(r.end - r.start for r in res.added),
+        "projects_created": res.projects_created,
+        "tasks_created": res.tasks_created,
+        "already_imported": res.already,
+        "duplicates": res.duplicates,
+        "zero_length": res.zero_length,
+        "overlaps": overlaps,
+    }
+
+
+__all__ = ["FORMATS", "ImportResult", "Overlap", "Parsed", "Plan", "Row", "decode", "parse", "plan",
+           "read", "result_json", "summary"]  # fmt: skip

@@ -1,0 +1,105 @@
+"""Importing other trackers' exports and our own (issue 11): rows read by :mod:`tracker.imports`,
+projects and tasks matched by name (server projects too, so the time syncs) or created as local
+ones, new entries written in one transaction, or nothing at all."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+
+from .. import imports
+from ..imports import ImportResult
+from ..model import Origin, Project, Task
+from .entries import Entries
+
+Progress = Callable[[int, int], None]
+
+
+def _name(text: str, limit: int) -> str:
+    return " ".join(text.split())[:limit] or imports.NO_DESCRIPTION
+
+
+class Importing(Entries):
+    def export_text(
+        self, fmt: str, lo: date | None = None, hi: date | None = None
+    ) -> tuple[str, int]:
+        """Every entry overlapping the local days ``lo``..``hi`` as a file's text (csv, json or
+        ical) and how many entries it holds."""
+        from ..exports import render
+
+        return render(fmt, self.log(lo, hi), self.clock.now(), self.tz)
+
+    def import_file(
+        self,
+        data: bytes,
+        fmt: str,
+        dry_run: bool = False,
+        date_order: str | None = None,
+        progress: Progress | None = None,
+    ) -> ImportResult:
+        """Import a file's rows; with ``dry_run`` nothing is written. ``progress(done, total)``
+        is called now and then (from the calling thread)."""
+        from ..store import importing as store_imp
+
+        parsed = imports.parse(data, fmt, self.tz, date_order, progress)
+        res = ImportResult(fmt, dry_run, zero_length=parsed.zero_length)
+        rows = parsed.rows
+        with self.store.transaction():
+            now = self.clock.now()
+            known = store_imp.known_interval_ids(self.store, [r.id for r in rows])
+            existing = []
+            if rows:
+                lo, hi = min(r.start for r in rows), max(r.end for r in rows)
+                existing = store_imp.live_spans(self.store, lo, hi, now)
+            plan = imports.plan(rows, known, existing)
+            res.already = len(plan.already)
+            res.duplicates = sorted(r.line for r in plan.duplicates)
+            res.overlaps = sorted(plan.overlaps, key=lambda o: o.row.line)
+            res.added = plan.new
+            tasks = self._tasks_for(plan.new, res, now, write=not dry_run)
+            if not dry_run and plan.new:
+                t, tz = int(now.timestamp()), self.tz.key
+                store_imp.insert_imported(self.store, (
+                    (r.id, tasks[r.id], r.start, r.end, tz, r.note, "manual", 1, 0, 0, 0, t, t)
+                    for r in plan.new))  # fmt: skip
+            if progress:
+                progress(len(rows), len(rows))
+        return res
+
+    def _tasks_for(
+        self, rows: list[imports.Row], res: ImportResult, now: datetime, write: bool
+    ) -> dict[str, str]:
+        """Each row's task id: projects by name (a server one before a local one), tasks by
+        title within it; what is missing is created (only counted on a dry run)."""
+        projects: dict[str, Project] = {}
+        tasks: dict[tuple[str, str], Task] = {}
+        out: dict[str, str] = {}
+        for r in rows:
+            pname = _name(r.project, 200)
+            p = projects.get(pname.casefold())
+            if p is None:
+                named = sorted(self.store.projects_named(pname),
+                               key=lambda p: (p.archived, p.origin != Origin.SERVER))  # fmt: skip
+                if named:
+                    p = named[0]
+                else:
+                    p = Project(self.make_id(), pname, r.client or None)
+                    if write:
+                        self.store.insert_project(p, now)
+                    res.projects_created.append(pname)
+                projects[pname.casefold()] = p
+            title = _name(r.task, 500)
+            key = (p.id, title.casefold())
+            t = tasks.get(key)
+            if t is None:
+                found = self.store.tasks_titled(title, p.id)
+                if found:
+                    t = found[0]
+                else:
+                    t = Task(self.make_id(), p.id, title, project_name=p.name)
+                    if write:
+                        self.store.insert_task(t, now)
+                    res.tasks_created.append(f"{p.name} / {title}")
+                tasks[key] = t
+            out[r.id] = t.id
+        return out
