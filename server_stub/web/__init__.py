@@ -18,7 +18,6 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from ..errors import ApiError
 from . import auth_pages, collab, csrf, dashboard, invoices, portal, shared
 from .deps import HERE, NotSignedIn, PageError, render
-from .headers import SecurityHeadersMiddleware
 
 log = logging.getLogger("server_stub.web")
 
@@ -102,5 +101,3 @@ def install(app: FastAPI) -> None:
             return await _api(Exception)(request, exc)
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return error_page(request, 500, "The server failed to show this page; this is a bug.")
-
-    app.add_middleware(SecurityHeadersMiddleware)
