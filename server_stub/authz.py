@@ -23,12 +23,14 @@ from .db.tables import (
     intervals,
     invoice_lines,
     invoices,
+    messages,
+    project_files,
     project_members,
     projects,
     screenshots,
     tasks,
 )
-from .errors import Forbidden, NotFound
+from .errors import ApiError, Forbidden, NotFound
 
 
 class Role(StrEnum):
@@ -45,6 +47,13 @@ class Action(StrEnum):
     CREATE_CLIENT = "create_client"
     CREATE_PROJECT = "create_project"
     TRACK_TIME = "track_time"
+    SEE_DASHBOARD = "see_dashboard"  # the web dashboard: everyone's time, members, clients
+    SEE_PORTAL = "see_portal"  # the client portal: the projects granted to a viewer
+    MANAGE_INVOICES = "manage_invoices"  # uninvoiced time, drafts, finalize, payments
+    VOID_INVOICES = "void_invoices"
+    SEE_INVOICES = "see_invoices"  # issued ones, scoped by invoice_scope
+    MANAGE_TEAM_INVOICES = "manage_team_invoices"
+    SEE_TEAM_INVOICES = "see_team_invoices"  # scoped by team_invoice_scope
     SEE_WORKSPACE = "see_workspace"  # the seller's details and invoice settings
     EDIT_WORKSPACE = "edit_workspace"
     EDIT_CLIENT = "edit_client"  # and its contacts
@@ -52,31 +61,27 @@ class Action(StrEnum):
     SET_PAY_RATE = "set_pay_rate"
     MANAGE_EXCHANGE_RATES = "manage_exchange_rates"
     READ_AUDIT = "read_audit"
-    MANAGE_INVOICES = "manage_invoices"  # uninvoiced time, drafts, finalize, payments
-    VOID_INVOICES = "void_invoices"
-    SEE_INVOICES = "see_invoices"  # issued ones, scoped by invoice_scope
-    MANAGE_TEAM_INVOICES = "manage_team_invoices"
-    SEE_TEAM_INVOICES = "see_team_invoices"  # scoped by team_invoice_scope
 
 
 _ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
-    Role.ADMIN: frozenset(Action),
+    Role.ADMIN: frozenset(Action) - {Action.SEE_PORTAL},
     Role.MANAGER: frozenset(
         {
             Action.LIST_CLIENTS,
             Action.CREATE_CLIENT,
             Action.CREATE_PROJECT,
             Action.TRACK_TIME,
-            Action.SEE_WORKSPACE,
-            Action.EDIT_CLIENT,
+            Action.SEE_DASHBOARD,
             Action.MANAGE_INVOICES,
             Action.SEE_INVOICES,
             Action.MANAGE_TEAM_INVOICES,
             Action.SEE_TEAM_INVOICES,
+            Action.SEE_WORKSPACE,
+            Action.EDIT_CLIENT,
         }
     ),
     Role.MEMBER: frozenset({Action.TRACK_TIME, Action.SEE_TEAM_INVOICES}),
-    Role.VIEWER: frozenset({Action.SEE_INVOICES}),
+    Role.VIEWER: frozenset({Action.SEE_PORTAL, Action.SEE_INVOICES}),
 }
 
 GRANTS = (
@@ -102,12 +107,28 @@ class Capability(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class ShareGrant:
+    """A share link's access: one project, seen as a viewer with the link's grants."""
+
+    link_id: str
+    project_id: str
+    grants: dict[str, bool] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
 class Actor:
     user_id: str
     role: Role
     token_id: str
     email: str = ""
     name: str = ""
+    share: ShareGrant | None = None  # someone with a share link: no account, one project
+
+    @classmethod
+    def for_share(cls, share: ShareGrant, session_id: str = "") -> Actor:
+        """The caller behind a share link: a viewer of its project with its grants only. The
+        user id matches no user, so every membership-based rule gives nothing beyond it."""
+        return cls(f"share:{share.link_id}", Role.VIEWER, session_id, "", "Shared link", share)
 
     @property
     def manages_all(self) -> bool:
@@ -165,6 +186,15 @@ def _capabilities(actor: Actor, kind: str | None, grants: dict[str, bool]) -> fr
 
 def project_access(conn: Connection, actor: Actor, project_id: str) -> ProjectAccess | None:
     """What ``actor`` may do on the project; None when they may not know it exists."""
+    if actor.share is not None:
+        if project_id != actor.share.project_id:
+            return None
+        archived = conn.execute(
+            select(projects.c.archived).where(projects.c.id == project_id)
+        ).scalar()
+        grants = {g: bool(actor.share.grants.get(g)) for g in GRANTS}
+        caps = _capabilities(actor, "viewer", grants)
+        return ProjectAccess(project_id, bool(archived), caps, "viewer", grants)
     row = conn.execute(
         select(projects.c.id, projects.c.archived, project_members.c.kind, project_members.c.grants)
         .select_from(
@@ -197,6 +227,20 @@ def project(
     if not access.has(need):
         raise Forbidden(f"you may not {need.value.replace('_', ' ')} on this project")
     return access
+
+
+def landing(actor: Actor) -> str:
+    """Where a signed-in browser lands: the dashboard, the portal, or the member's own week."""
+    if may(actor, Action.SEE_DASHBOARD):
+        return "/dashboard"
+    if may(actor, Action.SEE_PORTAL):
+        return "/portal"
+    return "/me"
+
+
+def portal_projects(actor: Actor) -> ColumnElement[bool]:
+    """A WHERE clause on ``projects``: the projects the caller views in the portal."""
+    return projects.c.id.in_(_viewer_projects(actor, None))
 
 
 def visible_projects(actor: Actor) -> ColumnElement[bool]:
@@ -245,6 +289,9 @@ def tasks_for_tracking(
 
 
 def _viewer_projects(actor: Actor, grant: str | None) -> Any:
+    if actor.share is not None:  # the link's project, if the link grants it
+        q = select(projects.c.id).where(projects.c.id == actor.share.project_id)
+        return q if grant is None or actor.share.grants.get(grant) else q.where(false())
     q = select(project_members.c.project_id).where(
         project_members.c.user_id == actor.user_id, project_members.c.kind == "viewer"
     )
@@ -272,6 +319,8 @@ def totals_scope_sql(actor: Actor) -> tuple[str, dict[str, Any], bool]:
     """
     if actor.manages_all:
         return "1 = 1", {}, False
+    if actor.share is not None:
+        return "t.project_id = :scope_pid", {"scope_pid": actor.share.project_id}, True
     viewed = (
         "t.project_id IN (SELECT pm.project_id FROM project_members pm "
         "WHERE pm.user_id = :scope_uid AND pm.kind = 'viewer')"
@@ -285,6 +334,8 @@ def may_group_by_user(conn: Connection, actor: Actor) -> bool:
     """Totals per user reveal who works on a project: viewers need ``show_members`` everywhere."""
     if actor.role != Role.VIEWER:
         return True
+    if actor.share is not None:
+        return bool(actor.share.grants.get("show_members"))
     rows = conn.execute(
         select(project_members.c.grants).where(
             project_members.c.user_id == actor.user_id, project_members.c.kind == "viewer"
@@ -317,6 +368,9 @@ def may_see_amounts(conn: Connection, actor: Actor, project_id: str | None = Non
     they view when no project is named."""
     if actor.role != Role.VIEWER:
         return True
+    if actor.share is not None:
+        shared = project_id in (None, actor.share.project_id)
+        return shared and bool(actor.share.grants.get("show_amounts"))
     q = select(project_members.c.grants).where(
         project_members.c.user_id == actor.user_id, project_members.c.kind == "viewer"
     )
@@ -451,6 +505,69 @@ def screenshot(
     if action is ShotAction.RELINK and not may_upload_capture(actor, owner_id):
         raise Forbidden("only the person screenshotted may move it to another entry")
     return access
+
+
+# -- collaboration (server-spec §6.15): chat, files, assignment, share links ------------------
+# Everyone who sees a project (its members, its viewers, admins, managers) reads and posts its
+# chat and sees and adds its files; archived projects keep both readable and take nothing new.
+
+
+def _participant(conn: Connection, actor: Actor, project_id: str, write: bool) -> ProjectAccess:
+    access = project(conn, actor, project_id)
+    if write and access.archived:
+        raise ApiError(409, "project_archived", "the project is archived: nothing new is added")
+    return access
+
+
+def chat(conn: Connection, actor: Actor, project_id: str, *, post: bool = False) -> ProjectAccess:
+    """May the caller read (``post``: write to) the project's chat? 404 when hidden."""
+    return _participant(conn, actor, project_id, post)
+
+
+def files(conn: Connection, actor: Actor, project_id: str, *, add: bool = False) -> ProjectAccess:
+    """May the caller see (``add``: upload) the project's files? Viewers may add. 404 hidden."""
+    return _participant(conn, actor, project_id, add)
+
+
+def delete_file(conn: Connection, actor: Actor, project_id: str, uploaded_by: str) -> None:
+    """A file goes by its uploader or an admin or manager: 404 when the project is hidden,
+    403 when the caller sees it but the file is someone else's."""
+    project(conn, actor, project_id)
+    if not (actor.manages_all or uploaded_by == actor.user_id):
+        raise Forbidden("only who uploaded a file, or a manager, may delete it")
+
+
+def share_links(conn: Connection, actor: Actor, project_id: str) -> ProjectAccess:
+    """Create, list and revoke a project's share links: admins and managers (404 hidden, 403
+    for the project's members and viewers)."""
+    access = project(conn, actor, project_id)
+    if not actor.manages_all:
+        raise Forbidden("only admins and managers share projects by link")
+    return access
+
+
+def assign_tasks(conn: Connection, actor: Actor, project_id: str) -> ProjectAccess:
+    """Assigning a task to someone: admins and managers (403 for members who see the task)."""
+    access = project(conn, actor, project_id)
+    if not actor.manages_all:
+        raise Forbidden("only admins and managers assign tasks")
+    return access
+
+
+def _visible_project_ids(actor: Actor) -> Any:
+    return select(project_members.c.project_id).where(project_members.c.user_id == actor.user_id)
+
+
+def message_scope(actor: Actor) -> ColumnElement[bool]:
+    """WHERE clause over ``messages``: the chat messages of every project the caller sees."""
+    return true() if actor.manages_all else messages.c.project_id.in_(_visible_project_ids(actor))
+
+
+def file_scope(actor: Actor) -> ColumnElement[bool]:
+    """WHERE clause over ``project_files``: the files of every project the caller sees."""
+    if actor.manages_all:
+        return true()
+    return project_files.c.project_id.in_(_visible_project_ids(actor))
 
 
 # -- invoices (server-spec §6.10): viewers see issued invoices of granted projects only --------

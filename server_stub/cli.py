@@ -1,5 +1,5 @@
-"""``tracker-server``: init, create-user, set-password, create-token, purge-screenshots, serve
-(contract §3).
+"""``tracker-server``: init, create-user, set-password, create-token, purge-screenshots, backup,
+restore, send-summaries, serve (contract §3).
 
 Exit codes: 0 success, 1 a refused request (one line on stderr), 2 bad usage. Never a traceback.
 """
@@ -65,6 +65,27 @@ def build_parser() -> argparse.ArgumentParser:
     _common(p)
     p.add_argument("--older-than-days", type=int, default=90, metavar="N", help="default 90")
 
+    p = sub.add_parser(
+        "backup", help="write a consistent copy of the database and stored files to FILE "
+        "(while the server serves)",
+    )  # fmt: skip
+    _common(p)
+    p.add_argument("file", metavar="FILE")
+
+    p = sub.add_parser("restore", help="restore FILE into an empty data dir and database")
+    _common(p)
+    p.add_argument("file", metavar="FILE")
+
+    p = sub.add_parser(
+        "send-summaries",
+        help="e-mail each project's weekly progress summary to its clients (once per ISO week; "
+        "for cron)",
+    )
+    _common(p)
+    p.add_argument("--week", metavar="YYYY-Www", help="the ISO week (default: this week)")
+    p.add_argument("--dry-run", action="store_true", help="say what would go out; send nothing")
+    _mail_options(p)
+
     p = sub.add_parser("serve", help="serve the API")
     _common(p)
     p.add_argument("--host", default="127.0.0.1")
@@ -75,7 +96,45 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--log-level", default="info", choices=("critical", "error", "warning", "info", "debug")
     )
+    p.add_argument(
+        "--rate-limit", metavar="LIMITS",
+        help="per-token request limits, e.g. 100/s,3000/min (the default), or off "
+        "(env TRACKER_RATE_LIMIT; per worker process)",
+    )  # fmt: skip
+    p.add_argument(
+        "--cors-origin", action="append", metavar="ORIGIN",
+        help="allow cross-origin requests from ORIGIN (repeatable; env TRACKER_CORS_ORIGINS, "
+        "comma-separated); CORS is off without it",
+    )  # fmt: skip
+    p.add_argument(
+        "--max-body-bytes", type=int, metavar="N",
+        help="largest request body in bytes (default 2 MiB; uploads have their own limits; "
+        "env TRACKER_MAX_BODY_BYTES)",
+    )  # fmt: skip
+    _mail_options(p)
     return parser
+
+
+def _mail_options(p: argparse.ArgumentParser) -> None:
+    """For every command that sends mail (contract §6)."""
+    p.add_argument(
+        "--smtp-url",
+        help="where e-mail goes (env TRACKER_SMTP_URL): smtp://host:port, "
+        "smtp+starttls://user:pass@host:587 or smtps://user:pass@host:465; none: e-mail is off",
+    )
+    p.add_argument("--mail-from", help="the sender, Name <user@host> (env TRACKER_MAIL_FROM)")
+    p.add_argument(
+        "--public-url", help="this server's address for links in e-mails (env TRACKER_PUBLIC_URL)"
+    )
+
+
+def _mail_settings(args: argparse.Namespace):
+    from .services.mail import MailConfigError, MailSettings
+
+    try:
+        return MailSettings.resolve(args.smtp_url, args.mail_from, args.public_url)
+    except MailConfigError as exc:
+        raise CliError(str(exc)) from None
 
 
 def _password(args: argparse.Namespace) -> str:
@@ -219,18 +278,61 @@ def cmd_purge_screenshots(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_send_summaries(args: argparse.Namespace) -> int:
+    from .errors import ApiError
+    from .services.mail import Mailer
+    from .services.summaries import send_summaries
+
+    mail = _mail_settings(args)
+    if not args.dry_run and not (mail.enabled and mail.public_url):
+        raise CliError(
+            "summaries need --smtp-url and --public-url (or TRACKER_SMTP_URL and "
+            "TRACKER_PUBLIC_URL); --dry-run shows what would go out without them"
+        )
+    _, db = _open(args)
+    try:
+        run = send_summaries(
+            db, None if args.dry_run else Mailer(mail), base=mail.public_url or "", now=_now(),
+            week=args.week, dry_run=args.dry_run,
+        )  # fmt: skip
+    except ApiError as exc:
+        raise CliError(exc.detail) from None
+    finally:
+        db.dispose()
+    verb = "would send" if args.dry_run else "queued"
+    for project, emails in run.planned:
+        print(f"{run.week} {project}: {verb} to {', '.join(emails)}")
+    print(
+        f"{run.week}: {len(run.planned)} new project summaries, {run.already} sent before"
+        + ("" if args.dry_run else f"; {run.sent} e-mails sent, {run.failed} failed")
+    )
+    if run.failed:
+        raise CliError(f"{run.failed} e-mails failed: they are sent again by the next run")
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    mail = _mail_settings(args)
     settings, db = _open(args)
     db.dispose()
     if args.workers < 1:
         raise CliError("--workers must be at least 1")
     if bool(args.ssl_certfile) != bool(args.ssl_keyfile):
         raise CliError("give both --ssl-certfile and --ssl-keyfile")
+    cli_ops.serve_limits(args)
     # Workers are separate processes: they rebuild the settings from the environment.
     os.environ["TRACKER_DATABASE_URL"] = settings.database_url
     os.environ["TRACKER_SERVER_DATA_DIR"] = str(settings.data_dir)
+    for name, value in (
+        ("TRACKER_SMTP_URL", mail.smtp_url),
+        ("TRACKER_MAIL_FROM", mail.mail_from),
+        ("TRACKER_PUBLIC_URL", mail.public_url),
+    ):
+        if value:
+            os.environ[name] = value
+    print(f"tracker-server: {mail.describe()}", file=sys.stderr)
     uvicorn.run(
         "server_stub.asgi:app",
         host=args.host,
@@ -244,12 +346,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+from . import cli_ops  # noqa: E402 - it uses this module's helpers at call time
+
 COMMANDS = {
     "init": cmd_init,
     "create-user": cmd_create_user,
     "set-password": cmd_set_password,
     "create-token": cmd_create_token,
     "purge-screenshots": cmd_purge_screenshots,
+    "backup": cli_ops.cmd_backup,
+    "restore": cli_ops.cmd_restore,
+    "send-summaries": cmd_send_summaries,
     "serve": cmd_serve,
 }
 

@@ -155,7 +155,10 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def _bug(request: Request, exc: Exception) -> JSONResponse:  # pragma: no cover
         log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return problem_response(500, "internal_error", "the server failed; this is a bug")
+        return problem_response(
+            500, "internal_error", "the server failed; this is a bug",
+            headers={"X-Content-Type-Options": "nosniff"},  # outside the middleware
+        )  # fmt: skip
 
 
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -164,5 +167,5 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
         "model": Problem,
         "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
     }
-    for status in (400, 401, 403, 404, 409, 413, 415, 422)
+    for status in (400, 401, 403, 404, 409, 413, 415, 422, 429)
 }

@@ -108,7 +108,7 @@ def round_half_up_div(n: int, d: int) -> int:
     return -((-2 * n + d) // (2 * d))
 
 
-# -- allocation and percentages (invoices: server-spec §6.5) ----------------------------------
+# -- allocation (invoices: server-spec §6.5) ----------------------------------
 
 
 def allocate(total: int, weights: list[int]) -> list[int]:

@@ -17,11 +17,11 @@ CORE = (
     "tracker.ids",
     "tracker.errors",
     "tracker.paths",
+    "tracker.reminders",
     "tracker.daybook",
     "tracker.imports",
     "tracker.ical",
     "tracker.exports",
-    "tracker.reminders",
 )
 
 

@@ -19,10 +19,7 @@ router = APIRouter(tags=["auth"], responses=PROBLEM_RESPONSES)
     responses={429: {**PROBLEM_RESPONSES[401], "description": "Too many failed sign-ins"}},
 )
 def create_token(body: TokenIn, state: State, request: Request) -> dict:
-    cfg = state.settings
-    throttle = accounts.Throttle(
-        cfg.sign_in_max_failures, cfg.sign_in_window_seconds, cfg.sign_in_block_seconds
-    )
+    throttle = accounts.Throttle.of(state.settings)
     try:
         issued = accounts.sign_in(
             state.db, state.passwords, email=body.email, password=body.password,
@@ -30,12 +27,9 @@ def create_token(body: TokenIn, state: State, request: Request) -> dict:
             client=request.client.host if request.client else "", throttle=throttle,
         )  # fmt: skip
     except accounts.TooManyAttempts as exc:
-        minutes = max(1, -(-exc.retry_after // 60))
         raise ApiError(
-            429, "too_many_attempts",
-            f"too many failed sign-ins: try again in {minutes} minute{'s' * (minutes > 1)}",
-            headers={"Retry-After": str(exc.retry_after)},
-        ) from None  # fmt: skip
+            429, "too_many_attempts", exc.advice, headers={"Retry-After": str(exc.retry_after)}
+        ) from None
     if issued is None:
         raise NotAuthenticated("wrong e-mail or password")
     return {

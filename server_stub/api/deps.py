@@ -15,6 +15,7 @@ from ..db.session import Database
 from ..db.tables import api_tokens, users
 from ..errors import NotAuthenticated
 from ..security import Passwords, token_hash
+from ..services.mail import Mailer
 from ..settings import Settings
 
 LAST_USED_EVERY_S = 60
@@ -26,6 +27,8 @@ class AppState:
     db: Database
     passwords: Passwords
     clock: Any = time.time  # returns epoch seconds; tests inject their own
+    mailer: Mailer | None = None  # None: e-mail is off
+    public_url: str | None = None  # where links in e-mails point (--public-url)
 
     def now(self) -> int:
         return int(self.clock())
@@ -40,10 +43,31 @@ State = Annotated[AppState, Depends(get_state)]
 _bearer = HTTPBearer(auto_error=False, description="An API token from POST /api/v1/auth/token")
 
 
+SESSION_COOKIE = "tracker_session"  # the web pages' browser session (server_stub.web)
+
+
+def _session_actor(request: Request, state: AppState) -> Actor | None:
+    """A page's browser session, for reads only: images and documents a page links to download
+    with the page's session; an unsafe method always needs a token (no CSRF on the API)."""
+    if request.method not in ("GET", "HEAD"):
+        return None
+    from ..services import web_sessions
+
+    cfg = state.settings
+    found = web_sessions.lookup(
+        state.db, request.cookies.get(SESSION_COOKIE), now=state.now(),
+        life=web_sessions.Lifetime(cfg.session_idle_seconds, cfg.session_max_seconds),
+    )  # fmt: skip
+    return found.user if found is not None else None
+
+
 def current_actor(
+    request: Request,
     state: State,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Actor:
+    if credentials is None and (actor := _session_actor(request, state)) is not None:
+        return actor
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise NotAuthenticated()
     token = credentials.credentials

@@ -224,6 +224,9 @@ class TaskPatch(BaseModel):
         | None
     ) = None
     status: TaskStatus | None = None
+    assignee_id: UUID | None = Field(
+        None, description="a member of the project (admins, managers); null unassigns"
+    )
 
 
 class TaskOut(BaseModel):
@@ -231,6 +234,7 @@ class TaskOut(BaseModel):
     project_id: str
     title: str
     status: TaskStatus
+    assignee_id: str | None = None
     revision: int
     created_at: datetime
     updated_at: datetime
@@ -333,7 +337,6 @@ class TotalsOut(BaseModel):
     rows: list[TotalsRow]
     total_seconds: int
     total_amounts: list[Money] | None = None
-    unpriced_seconds: int | None = None
     tz: str
     from_: str | None = Field(default=None, alias="from")
     to: str | None = None

@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
 import warnings
-from pathlib import Path
 from typing import Annotated
 from uuid import UUID
 
@@ -24,11 +22,13 @@ from pydantic import AwareDatetime, BaseModel
 from sqlalchemy import false, func, insert, select, update
 
 from .. import authz
+from ..blobs import BlobStore
 from ..db.tables import intervals, projects, screenshots, tasks
 from ..errors import PROBLEM_RESPONSES, ApiError, Forbidden, Invalid, NotFound
-from ..ids import canonical, new_id
+from ..ids import canonical
 from ..services import audit
 from ..timefmt import rfc3339, to_epoch
+from ..uploads import sniff_image
 from . import paging
 from .deps import AppState, CurrentActor, State
 from .models import ScreenshotOut, ScreenshotPage
@@ -73,35 +73,17 @@ def _joined():
     )
 
 
-def _storage_key(sha256: str) -> str:
-    return f"screenshots/{sha256[:2]}/{sha256}"
-
-
-def _blob_path(state: AppState, key: str) -> Path:
-    return Path(state.settings.data_dir) / key
-
-
-def _store(state: AppState, key: str, data: bytes) -> None:
-    """Write the blob once (content-addressed), atomically."""
-    path = _blob_path(state, key)
-    if path.is_file() and path.stat().st_size == len(data):
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{new_id()}.tmp")
-    try:
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+def _blobs(state: AppState) -> BlobStore:
+    return BlobStore(state.settings.data_dir, "screenshots")
 
 
 def _inspect(data: bytes) -> tuple[str, int, int]:
-    """(media type, width, height) of a JPEG, PNG or WebP; 422 ``not_an_image`` otherwise."""
+    """(media type, width, height) of a JPEG, PNG or WebP; 422 ``not_an_image`` otherwise. The
+    type is the content's: its magic bytes and Pillow must agree (the name and the part's
+    Content-Type are ignored)."""
     from PIL import Image
 
+    sniffed = sniff_image(data)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error")  # a decompression bomb is not an image we keep
@@ -111,7 +93,7 @@ def _inspect(data: bytes) -> tuple[str, int, int]:
                 im.verify()
     except Exception:  # Pillow raises many kinds for bad input
         media = None
-    if media is None:
+    if media is None or media != sniffed:
         raise Invalid("not_an_image", "the image must be a JPEG, PNG or WebP file")
     return media, width, height
 
@@ -154,8 +136,9 @@ def upload_screenshot(
                 raise ApiError(409, "screenshot_deleted", "this screenshot was deleted")
             return JSONResponse(_out(row), status_code=200)
         _check_target(conn, actor, iid)
-        key = _storage_key(sha256)
-        _store(state, key, data)
+        blobs = _blobs(state)
+        key = blobs.key(sha256)
+        blobs.put(key, data)
         conn.execute(
             insert(screenshots).values(
                 id=sid, user_id=actor.user_id, device_name=f"token:{actor.token_id[:8]}",
@@ -258,7 +241,7 @@ def _load(conn, actor: authz.Actor, sid: str, action: authz.ShotAction, *, live:
 def screenshot_image(screenshot_id: UUID, actor: CurrentActor, state: State) -> Response:
     with state.db.read() as conn:
         row = _load(conn, actor, canonical(screenshot_id), authz.ShotAction.SEE)
-    path = _blob_path(state, row.storage_key)
+    path = _blobs(state).path(row.storage_key)
     if not path.is_file():
         raise NotFound("screenshot image")
     return FileResponse(
@@ -321,5 +304,5 @@ def delete_screenshot(screenshot_id: UUID, actor: CurrentActor, state: State) ->
             .where(screenshots.c.sha256 == row.sha256, screenshots.c.deleted_at.is_(None))
         ).scalar_one()
         if not live:  # inside the write lock: no upload of the same bytes can interleave
-            _blob_path(state, row.storage_key).unlink(missing_ok=True)
+            _blobs(state).remove(row.storage_key)
     return Response(status_code=204)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Path, Response
+from fastapi import APIRouter, BackgroundTasks, Path, Response
 from sqlalchemy import insert, select, update
 
 from .. import authz
@@ -13,6 +13,7 @@ from ..authz import Capability
 from ..db.tables import tasks
 from ..errors import PROBLEM_RESPONSES, ApiError, NotFound
 from ..ids import canonical, new_id
+from ..services import assignment, notices
 from . import paging
 from .deps import CurrentActor, State
 from .models import TaskIn, TaskOut, TaskPage, TaskPatch
@@ -75,15 +76,37 @@ def list_tasks(
 
 
 @router.patch("/tasks/{task_id}", response_model=TaskOut)
-def patch_task(task_id: TaskId, body: TaskPatch, actor: CurrentActor, state: State) -> dict:
+def patch_task(
+    task_id: TaskId, body: TaskPatch, actor: CurrentActor, state: State,
+    background: BackgroundTasks,
+) -> dict:  # fmt: skip
+    """Title and status (members of the project); ``assignee_id`` (admins and managers) e-mails
+    the new assignee."""
     tid = canonical(task_id)
     with state.db.write() as tx:
         row = tx.conn.execute(select(tasks).where(tasks.c.id == tid)).first()
         if row is None or authz.project_access(tx.conn, actor, row.project_id) is None:
             raise NotFound("task")
         authz.project(tx.conn, actor, row.project_id, Capability.CREATE_TASKS)
-        values = {k: v for k, v in body.model_dump(exclude_unset=True).items() if v is not None}
+        values = {
+            k: v for k, v in body.model_dump(exclude_unset=True).items()
+            if v is not None and k != "assignee_id"
+        }  # fmt: skip
+        assignee = None
+        if "assignee_id" in body.model_fields_set:
+            new = canonical(body.assignee_id) if body.assignee_id else None
+            assignee = assignment.check_assignee(tx.conn, actor, row, new)
+            if new != row.assignee_id:
+                values["assignee_id"] = new
         if values:
             values.update(revision=row.revision + 1, seq=tx.next_seq(), updated_at=state.now())
             tx.conn.execute(update(tasks).where(tasks.c.id == tid).values(**values))
-        return task_out(tx.conn.execute(select(tasks).where(tasks.c.id == tid)).one())
+        out = tx.conn.execute(select(tasks).where(tasks.c.id == tid)).one()
+        told = False
+        if assignee is not None and "assignee_id" in values and notices.mail_on(state):
+            told = assignment.notify_assignee(
+                tx.conn, actor, out, assignee, base=notices.public_url(state), now=state.now()
+            )
+    if told:
+        notices.send_soon(state, background)
+    return task_out(out)

@@ -54,8 +54,8 @@ def get_totals(
     extras = {p.strip() for p in (include or "").split(",") if p.strip()}
     if extras - {"amounts"}:
         raise Invalid("invalid_include", "include takes: amounts")
-    where, params, needs_tasks = authz.totals_scope_sql(actor)
     now = state.now()
+    uid = pid = None
     with state.db.read() as conn:
         zone = resolve_tz(conn, tz)
         resolve_range(from_, to, zone)
@@ -65,19 +65,13 @@ def get_totals(
             uid = canonical(user_id)
             if not authz.may_see_user(actor, uid):
                 raise Forbidden("you may only see your own totals")
-            where += " AND i.user_id = :f_uid"
-            params = {**params, "f_uid": uid}
         if project_id is not None:
             pid = canonical(project_id)
             if authz.project_access(conn, actor, pid) is None:
                 raise NotFound("project")
-            where += " AND t.project_id = :f_pid"
-            params = {**params, "f_pid": pid}
-            needs_tasks = True
-        pid = canonical(project_id) if project_id is not None else None
         if extras and not authz.may_see_amounts(conn, actor, pid):
             raise Forbidden("your grants do not show amounts", "amounts_not_granted")
-        scope = svc.Scope(where, params, needs_tasks)
+        scope = svc.actor_scope(actor, project_id=pid, user_id=uid)
         try:
             rows, total, first, last = svc.totals(conn, scope, groups, zone, now, from_, to)
         except svc.TotalsError as exc:
@@ -114,13 +108,12 @@ def project_totals(
     ] = None,
 ) -> dict:
     pid = canonical(project_id)
-    where, params, _ = authz.totals_scope_sql(actor)
     now = state.now()
     with state.db.read() as conn:
         if authz.project_access(conn, actor, pid) is None:
             raise NotFound("project")
         zone = resolve_tz(conn, tz)
-        scope = svc.Scope(where + " AND t.project_id = :f_pid", {**params, "f_pid": pid}, True)
+        scope = svc.actor_scope(actor, project_id=pid)
         rollup = svc.project_rollup(conn, scope, zone, now)
         show = authz.may_see_amounts(conn, actor, pid)
         out = {"project_id": pid, "tz": zone.key, **rollup}

@@ -36,6 +36,7 @@ def task_out(row: Any) -> dict:
         "project_id": row.project_id,
         "title": row.title,
         "status": row.status,
+        "assignee_id": row.assignee_id,
         "revision": row.revision,
         "created_at": utc_datetime(row.created_at),
         "updated_at": utc_datetime(row.updated_at),

@@ -184,9 +184,13 @@ tasks = Table(
     Column("seq", BigInteger, nullable=False),
     Column("created_at", BigInteger, nullable=False),
     Column("updated_at", BigInteger, nullable=False),
+    # Who the task is assigned to (a member of the project), checked by the API. No foreign key:
+    # adding one on SQLite means rebuilding ``tasks``, which intervals reference.
+    Column("assignee_id", ID),
     CheckConstraint("status IN ('open', 'in_progress', 'done')", name="status"),
     Index("ix_tasks_project_id", "project_id"),
     Index("ix_tasks_seq", "seq"),
+    Index("ix_tasks_assignee_id", "assignee_id"),
 )
 
 intervals = Table(
@@ -313,6 +317,128 @@ sign_in_failures = Table(
     Column("failures", Integer, nullable=False),
     Column("first_at", BigInteger, nullable=False),  # start of the counting window
     Column("blocked_until", BigInteger),
+)
+
+# Browser sessions of the web pages (server-spec §6.15): the cookie carries a random id, only its
+# SHA-256 is stored. ``csrf_secret`` is the per-session secret the forms' masked tokens carry.
+# A session ends 12 h after ``last_seen_at`` or at ``expires_at`` (30 days after sign-in), and is
+# deleted on sign-out and when the user's password changes. A share-link session has no user.
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("secret_hash", String(64), nullable=False, unique=True),
+    Column("user_id", ID, ForeignKey("users.id", ondelete="CASCADE")),
+    Column("share_link_id", ID),
+    Column("csrf_secret", String(64), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("last_seen_at", BigInteger, nullable=False),
+    Column("expires_at", BigInteger, nullable=False),
+    Index("ix_web_sessions_user_id", "user_id"),
+    Index("ix_web_sessions_expires_at", "expires_at"),
+)
+
+# -- collaboration (server-spec §6.15): chat, files, share links, e-mail notices --------------
+
+messages = Table(
+    "messages",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("project_id", ID, ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
+    Column("user_id", ID, ForeignKey("users.id"), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("seq", BigInteger, nullable=False),  # commit order: the page order of the chat
+    Column("created_at", BigInteger, nullable=False),
+    Index("ix_messages_project_seq", "project_id", "seq"),
+)
+
+project_files = Table(
+    "project_files",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("project_id", ID, ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(255), nullable=False),  # as uploaded (sanitised on download)
+    Column("size", BigInteger, nullable=False),
+    Column("content_type", String(100), nullable=False),  # from the bytes, not the name
+    Column("sha256", String(64), nullable=False),  # also the storage address
+    Column("storage_key", String(200), nullable=False),  # path under the data dir
+    Column("uploaded_by", ID, ForeignKey("users.id"), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("deleted_at", BigInteger),
+    Index("ix_project_files_project_id", "project_id"),
+    Index("ix_project_files_sha256", "sha256"),
+)
+
+share_links = Table(
+    "share_links",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("project_id", ID, ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
+    Column("secret_hash", String(64), nullable=False, unique=True),  # sha256 hex of the secret
+    Column("password_hash", Text),  # argon2, when the link has a password
+    Column("grants", Text, nullable=False, server_default="{}"),  # JSON, as viewer grants
+    Column("expires_at", BigInteger),
+    Column("revoked_at", BigInteger),
+    Column("created_by", ID, ForeignKey("users.id"), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("access_count", Integer, nullable=False, server_default=text("0")),
+    Column("last_access_at", BigInteger),
+    Index("ix_share_links_project_id", "project_id"),
+)
+
+# The e-mail outbox: every notice is rendered once into a row, then sent; ``key`` makes each
+# notice happen once (a failed send is retried from the same row, never sent twice).
+notices = Table(
+    "notices",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("key", String(200), nullable=False, unique=True),
+    Column("kind", String(16), nullable=False),
+    Column("user_id", ID, ForeignKey("users.id", ondelete="SET NULL")),
+    Column("to_email", String(320), nullable=False),
+    Column("project_id", ID, ForeignKey("projects.id", ondelete="SET NULL")),
+    Column("subject", String(300), nullable=False),
+    Column("text_body", Text, nullable=False),
+    Column("html_body", Text, nullable=False),
+    Column("status", String(8), nullable=False),
+    Column("attempts", Integer, nullable=False, server_default=text("0")),
+    Column("last_error", Text),  # the SMTP server's answer of the last failed attempt
+    Column("message_id", String(300)),
+    Column("created_at", BigInteger, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+    Column("sent_at", BigInteger),
+    CheckConstraint("kind IN ('assignment', 'digest', 'summary')", name="kind"),
+    CheckConstraint("status IN ('pending', 'sending', 'sent', 'failed')", name="status"),
+    Index("ix_notices_status", "status"),
+)
+
+# Chat messages someone has not been e-mailed about yet, and when they last got a digest: the
+# 15-minute rule lives here, so several server processes send one digest between them.
+chat_pending = Table(
+    "chat_pending",
+    metadata,
+    Column("user_id", ID, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("message_id", ID, ForeignKey("messages.id", ondelete="CASCADE"), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    PrimaryKeyConstraint("user_id", "message_id"),
+)
+
+chat_digests = Table(
+    "chat_digests",
+    metadata,
+    Column("user_id", ID, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("last_sent_at", BigInteger, nullable=False),
+)
+
+# The weekly progress summary of a project, claimed once per ISO week (``2026-W48``).
+sent_summaries = Table(
+    "sent_summaries",
+    metadata,
+    Column("project_id", ID, ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
+    Column("iso_week", String(8), nullable=False),
+    Column("recipients", Integer, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    PrimaryKeyConstraint("project_id", "iso_week"),
 )
 
 contacts = Table(
@@ -487,7 +613,7 @@ invoice_intervals = Table(
     PrimaryKeyConstraint("line_id", "interval_id"),
     CheckConstraint("ledger IN ('bill', 'pay')", name="ledger"),
     CheckConstraint("state IN ('draft', 'final', 'released')", name="state"),
-    Index("ix_invoice_intervals_invoice_id", "invoice_id"),
+    Index("ix_invoice_intervals_invoice_id", "invoice_id", "interval_id"),
     Index("ix_invoice_intervals_interval_id", "interval_id"),
     # Never billed twice, never paid twice: database facts, not only code.
     Index(
@@ -552,17 +678,25 @@ invoice_deliveries = Table(
 
 # Tables a fresh database gets rows in, in an order safe for deletion (children first).
 ALL_TABLES_CHILD_FIRST = (
-    exchange_rates,
-    rate_history,
-    project_contacts,
-    contacts,
-    audit_events,
+    web_sessions,
     invoice_deliveries,
     payments,
     invoice_intervals,
     invoice_lines,
     invoices,
     invoice_series,
+    sent_summaries,
+    chat_digests,
+    chat_pending,
+    notices,
+    share_links,
+    project_files,
+    messages,
+    exchange_rates,
+    rate_history,
+    project_contacts,
+    contacts,
+    audit_events,
     sign_in_failures,
     idempotency_records,
     screenshots,
@@ -586,6 +720,8 @@ __all__ = [
     "activity_slots",
     "api_tokens",
     "audit_events",
+    "chat_digests",
+    "chat_pending",
     "clients",
     "contacts",
     "counters",
@@ -597,15 +733,21 @@ __all__ = [
     "invoice_lines",
     "invoice_series",
     "invoices",
+    "messages",
     "metadata",
+    "notices",
     "payments",
     "project_contacts",
+    "project_files",
     "project_members",
     "projects",
     "rate_history",
     "screenshots",
+    "sent_summaries",
+    "share_links",
     "sign_in_failures",
     "tasks",
     "users",
+    "web_sessions",
     "workspace",
 ]

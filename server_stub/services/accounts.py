@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from sqlalchemy import Connection, Row, delete, insert, select, update
 
 from ..db.session import Database
-from ..db.tables import api_tokens, sign_in_failures, users
+from ..db.tables import api_tokens, sign_in_failures, users, web_sessions
 from ..errors import ApiError
 from ..ids import new_id
 from ..money import from_minor
 from ..security import Passwords, new_token
 from ..timefmt import utc_datetime
 from . import audit
+
+T = TypeVar("T")
 
 
 class EmailTaken(ApiError):
@@ -69,7 +73,8 @@ def set_password(
     db: Database, passwords: Passwords, *, email: str, password: str, now: int,
     actor_id: str | None = None,
 ) -> bool:  # fmt: skip
-    """An admin's password reset (audited: who, whose; never the password)."""
+    """An admin's password reset (audited: who, whose; never the password). The user's
+    browser sessions end with the old password (server-spec §6.15)."""
     pw_hash = passwords.hash(password)
     email = email.strip().lower()
     with db.small_write() as conn:
@@ -77,6 +82,7 @@ def set_password(
         if uid is None:
             return False
         conn.execute(update(users).where(users.c.id == uid).values(password_hash=pw_hash))
+        conn.execute(delete(web_sessions).where(web_sessions.c.user_id == uid))
         audit.record(
             conn, actor_id=actor_id, action="user.password_reset", entity="user", entity_id=uid,
             at=now,
@@ -129,11 +135,25 @@ class Throttle:
     window_seconds: int
     block_seconds: int
 
+    @classmethod
+    def of(cls, settings) -> Throttle:
+        """The server's sign-in throttle (the same for API tokens and web sessions)."""
+        return cls(
+            settings.sign_in_max_failures,
+            settings.sign_in_window_seconds,
+            settings.sign_in_block_seconds,
+        )
+
 
 class TooManyAttempts(Exception):
     def __init__(self, retry_after: int) -> None:
         super().__init__(f"blocked for {retry_after} s")
         self.retry_after = retry_after
+
+    @property
+    def advice(self) -> str:
+        minutes = max(1, -(-self.retry_after // 60))
+        return f"too many failed sign-ins: try again in {minutes} minute{'s' * (minutes > 1)}"
 
 
 def _failure_key(email: str, client: str) -> str:
@@ -154,6 +174,25 @@ def sign_in(
     """A new token, or None for a wrong e-mail or password. With ``throttle``, a pair of e-mail
     and client address that failed too often is refused (:class:`TooManyAttempts`) before the
     password is even checked; the same answer whether or not the account exists."""
+    return check_credentials(
+        db, passwords, email=email, password=password, now=now, client=client, throttle=throttle,
+        then=lambda conn, user: issue_token(conn, user, device_name, now),
+    )  # fmt: skip
+
+
+def check_credentials(
+    db: Database,
+    passwords: Passwords,
+    *,
+    email: str,
+    password: str,
+    now: int,
+    then: Callable[[Connection, Row], T],
+    client: str = "",
+    throttle: Throttle | None = None,
+) -> T | None:
+    """``then(conn, user)`` in the write that clears the failures, or None for a wrong e-mail or
+    password: the one sign-in check (and throttle) of the API's tokens and the web's sessions."""
     email = email.strip().lower()
     key = _failure_key(email, client)
     with db.read() as conn:
@@ -172,7 +211,7 @@ def sign_in(
     with db.small_write() as conn:
         if throttle is not None:
             conn.execute(delete(sign_in_failures).where(sign_in_failures.c.key == key))
-        return issue_token(conn, user, device_name, now)
+        return then(conn, user)
 
 
 def _count_failure(

@@ -29,6 +29,13 @@ _FINAL = "i.locked_by_invoice_id IS NOT NULL AND i.invoiced_amount_minor IS NOT 
 Sums = dict[str, int]  # currency -> minor units
 
 
+# The currency of an invoiced amount: the interval's own note of it, else its invoice's.
+_INVOICED_CURRENCY = (
+    "COALESCE(i.invoiced_currency, "
+    "(SELECT inv.currency FROM invoices inv WHERE inv.id = i.locked_by_invoice_id))"
+)
+
+
 def _money_sql(basis: Basis) -> tuple[str, str]:
     """SQL of (amount, currency) of one interval under ``basis``."""
     if basis == "estimated":
@@ -36,11 +43,11 @@ def _money_sql(basis: Basis) -> tuple[str, str]:
     if basis == "invoiced":
         return (
             f"CASE WHEN {_FINAL} THEN i.invoiced_amount_minor END",
-            f"CASE WHEN {_FINAL} THEN i.invoiced_currency END",
+            f"CASE WHEN {_FINAL} THEN {_INVOICED_CURRENCY} END",
         )
     return (
         f"CASE WHEN {_FINAL} THEN i.invoiced_amount_minor ELSE i.estimated_amount_minor END",
-        f"CASE WHEN {_FINAL} THEN i.invoiced_currency ELSE i.bill_currency END",
+        f"CASE WHEN {_FINAL} THEN {_INVOICED_CURRENCY} ELSE i.bill_currency END",
     )
 
 

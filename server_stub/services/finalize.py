@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, exists, insert, select, update
+from sqlalchemy import Connection, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import authz
@@ -21,6 +21,7 @@ from ..authz import Actor
 from ..db.tables import intervals, invoice_intervals, invoice_lines, invoice_series, invoices
 from ..errors import ApiError
 from ..ids import new_id
+from . import audit
 from . import lines as L
 from . import snapshot as snap
 from .drafts import insert_lines
@@ -113,19 +114,23 @@ def _stale(conn: Connection, inv: Any, ledger: str) -> list[dict]:
 
 
 def _lock(conn: Connection, inv_id: str, ledger: str) -> None:
+    """Lock the invoice's intervals; a bill also sets their invoiced amounts (the allocations).
+    One ``UPDATE … FROM`` (SQLite ≥ 3.33, PostgreSQL) joined on the links."""
     link = invoice_intervals.c
-    mine = and_(link.invoice_id == inv_id, link.interval_id == intervals.c.id)
     if ledger == "bill":
-        allocated = select(link.allocated_amount_minor).where(mine).scalar_subquery()
         values: dict[str, Any] = {"locked_by_invoice_id": inv_id,
-                                  "invoiced_amount_minor": allocated}  # fmt: skip
+                                  "invoiced_amount_minor": link.allocated_amount_minor}  # fmt: skip
     else:
         values = {"locked_by_team_invoice_id": inv_id}
-    conn.execute(update(intervals).where(exists().where(mine)).values(**values))
+    conn.execute(
+        update(intervals)
+        .where(intervals.c.id == link.interval_id, link.invoice_id == inv_id)
+        .values(**values)
+    )
 
 
-def _issue(conn: Connection, inv_id: str, actor: Actor, now: int, settings) -> None:
-    """Number, snapshot and SHA-256 of a row about to become final."""
+def _issue(conn: Connection, inv_id: str, actor: Actor, now: int, settings) -> str:
+    """Number, snapshot and SHA-256 of a row about to become final; the number."""
     inv = load(conn, inv_id)
     number = take_number(conn, inv.kind, date.fromisoformat(inv.issue_date), settings)
     conn.execute(
@@ -142,6 +147,7 @@ def _issue(conn: Connection, inv_id: str, actor: Actor, now: int, settings) -> N
         update(invoices).where(invoices.c.id == inv_id)
         .values(snapshot=text, snapshot_sha256=snap.sha256(text))
     )  # fmt: skip
+    return number
 
 
 def _actions(kind: str) -> tuple[authz.Action, authz.Action]:
@@ -172,8 +178,13 @@ def finalize(conn: Connection, actor: Actor, invoice_id: str, now: int, *, team:
         )
     except IntegrityError:  # a concurrent finalize won the race for one of its intervals
         raise DraftStale([]) from None
-    _issue(conn, inv.id, actor, now, snap.billing_settings(conn))
+    number = _issue(conn, inv.id, actor, now, snap.billing_settings(conn))
     _lock(conn, inv.id, ledger)
+    audit.record(
+        conn, actor_id=actor.user_id, action=f"{inv.kind}.finalize", entity=inv.kind,
+        entity_id=inv.id, before={"status": "draft"}, after={"status": "final", "number": number},
+        at=now,
+    )  # fmt: skip
 
 
 def void(
@@ -187,6 +198,10 @@ def void(
         conn.execute(delete(invoice_intervals).where(invoice_intervals.c.invoice_id == inv.id))
         conn.execute(delete(invoice_lines).where(invoice_lines.c.invoice_id == inv.id))
         conn.execute(delete(invoices).where(invoices.c.id == inv.id))
+        audit.record(
+            conn, actor_id=actor.user_id, action=f"{inv.kind}.discard", entity=inv.kind,
+            entity_id=inv.id, before={"status": "draft"}, at=now,
+        )  # fmt: skip
         return None
     authz.require(actor, void_action)
     if inv.status == "void":
@@ -210,8 +225,13 @@ def void(
         )
     )  # fmt: skip
     settings = snap.billing_settings(conn)
+    after: dict[str, Any] = {"status": "void", "reason": reason}
     if inv.kind == "invoice" and settings.void_issues_credit_note:
-        _credit_note(conn, actor, inv, now, settings)
+        after["credit_note_id"] = _credit_note(conn, actor, inv, now, settings)
+    audit.record(
+        conn, actor_id=actor.user_id, action=f"{inv.kind}.void", entity=inv.kind,
+        entity_id=inv.id, before={"status": "final", "number": inv.number}, after=after, at=now,
+    )  # fmt: skip
     return inv.id
 
 

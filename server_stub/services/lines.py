@@ -14,26 +14,16 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import NamedTuple
 
-from ..money import allocate, exponent, round_half_up_div
+from ..money import RoundingMode, allocate, exponent, round_div, round_half_up_div
 
 GRID_SECONDS = 36  # 0.01 h: the display grid of hours with 2 decimals
 PPM = 1_000_000
 
 
-def rounded_div(n: int, d: int, mode: str = "half_up") -> int:
-    """``round(n / d)`` (``d > 0``) half away from zero, or half to even."""
-    if mode != "half_even":
-        return round_half_up_div(n, d)
-    q, r = divmod(n, d)
-    if 2 * r > d or (2 * r == d and q % 2 == 1):
-        q += 1
-    return q
-
-
-@dataclass(frozen=True, slots=True)
-class Work:
-    """One tracked interval as an invoice sees it."""
+class Work(NamedTuple):
+    """One tracked interval as an invoice sees it (a tuple: 10,000 are made per draft)."""
 
     interval_id: str
     started_at: int
@@ -46,8 +36,7 @@ class Work:
     rate_currency: str
 
 
-@dataclass(frozen=True, slots=True)
-class Link:
+class Link(NamedTuple):
     interval_id: str
     revision: int
     seconds: int
@@ -89,7 +78,7 @@ class FxMissing(LookupError):
         self.to = to
 
 
-def convert(minor: int, from_: str, to: str, rate: Decimal, mode: str = "half_up") -> int:
+def convert(minor: int, from_: str, to: str, rate: Decimal, mode: RoundingMode = "half_up") -> int:
     """``minor`` units of ``from_`` in ``to`` at ``rate``, rounded once to ``to``'s unit."""
     num, den = rate.as_integer_ratio()
     shift = exponent(to) - exponent(from_)
@@ -97,8 +86,7 @@ def convert(minor: int, from_: str, to: str, rate: Decimal, mode: str = "half_up
         num *= 10**shift
     else:
         den *= 10**-shift
-    sign = -1 if minor * num < 0 else 1
-    return sign * rounded_div(abs(minor * num), den, mode)
+    return round_div(minor * num, den, mode)
 
 
 def snap_to_grid(seconds: int) -> int:
@@ -106,14 +94,16 @@ def snap_to_grid(seconds: int) -> int:
     return round_half_up_div(seconds, GRID_SECONDS) * GRID_SECONDS
 
 
-def time_amount(unit_price_minor: int, quantity_seconds: int, mode: str = "half_up") -> int:
-    n = unit_price_minor * quantity_seconds
-    return (-1 if n < 0 else 1) * rounded_div(abs(n), 3600, mode)
+def time_amount(
+    unit_price_minor: int, quantity_seconds: int, mode: RoundingMode = "half_up"
+) -> int:
+    return round_div(unit_price_minor * quantity_seconds, 3600, mode)
 
 
-def manual_amount(unit_price_minor: int, quantity_milli: int, mode: str = "half_up") -> int:
-    n = unit_price_minor * quantity_milli
-    return (-1 if n < 0 else 1) * rounded_div(abs(n), 1000, mode)
+def manual_amount(
+    unit_price_minor: int, quantity_milli: int, mode: RoundingMode = "half_up"
+) -> int:
+    return round_div(unit_price_minor * quantity_milli, 1000, mode)
 
 
 def time_lines(
@@ -122,7 +112,7 @@ def time_lines(
     fx: Callable[[str, str], Fx],
     *,
     tax_ppm: int,
-    mode: str = "half_up",
+    mode: RoundingMode = "half_up",
 ) -> tuple[list[Line], list[Fx]]:
     """Lines per (project, task, member, rate, rate currency), in that order, and the rates
     used. ``fx(from, to)`` gives the exchange rate or raises :class:`FxMissing`."""
@@ -167,7 +157,7 @@ class TaxRow:
 
 
 def taxes(
-    lines: Iterable[Line], category: Callable[[int], str], mode: str = "half_up"
+    lines: Iterable[Line], category: Callable[[int], str], mode: RoundingMode = "half_up"
 ) -> list[TaxRow]:
     """One row per tax rate: the tax is rounded once per rate, on the sum of its lines."""
     basis: dict[int, int] = {}
@@ -175,8 +165,7 @@ def taxes(
         basis[line.tax_ppm] = basis.get(line.tax_ppm, 0) + line.amount_minor
     out = []
     for ppm in sorted(basis, reverse=True):
-        n = basis[ppm] * ppm
-        tax = (-1 if n < 0 else 1) * rounded_div(abs(n), PPM, mode)
+        tax = round_div(basis[ppm] * ppm, PPM, mode)
         out.append(TaxRow(ppm, category(ppm), basis[ppm], tax))
     return out
 
@@ -189,7 +178,9 @@ class Totals:
     taxes: list[TaxRow]
 
 
-def totals(lines: list[Line], category: Callable[[int], str], mode: str = "half_up") -> Totals:
+def totals(
+    lines: list[Line], category: Callable[[int], str], mode: RoundingMode = "half_up"
+) -> Totals:
     rows = taxes(lines, category, mode)
     subtotal = sum(line.amount_minor for line in lines)
     tax = sum(r.tax_minor for r in rows)

@@ -16,6 +16,7 @@ from ..db.tables import invoices, payments
 from ..errors import ApiError, Invalid
 from ..ids import new_id
 from ..timefmt import check_date
+from . import audit
 from .invoices import load, money
 
 
@@ -67,6 +68,11 @@ def record(
         .where(invoices.c.id == inv.id)
         .values(paid_minor=inv.paid_minor + amount_minor, updated_at=now)
     )
+    audit.record(
+        conn, actor_id=actor.user_id, action="invoice.payment", entity="invoice",
+        entity_id=inv.id, before={"paid_minor": inv.paid_minor},
+        after={"paid_minor": inv.paid_minor + amount_minor, "payment_id": pid}, at=now,
+    )  # fmt: skip
     return payment_out(conn.execute(select(payments).where(payments.c.id == pid)).one(),
                        inv.currency)  # fmt: skip
 

@@ -19,7 +19,18 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection, and_, false, insert, or_, select, update
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    and_,
+    bindparam,
+    false,
+    insert,
+    or_,
+    select,
+    text,
+    update,
+)
 
 from ..db.tables import intervals, projects, rate_history, tasks, workspace
 from ..ids import new_id
@@ -125,6 +136,17 @@ class Chain:
     @property
     def has_rates(self) -> bool:
         return any(p.rows for p, _ in self.bill) or any(p.rows for p in self.pay)
+
+    def segments(self) -> tuple[list[int], list[Rates]]:
+        """The chain as constant pieces: ``rates[i]`` holds from ``starts[i]`` to the next."""
+        points = {0}
+        for periods in [p for p, _ in self.bill] + self.pay:
+            for start, end, _amount, _cur in periods.rows:
+                points.add(start)
+                if end is not None:
+                    points.add(end)
+        starts = sorted(points)
+        return starts, [self.at(t) for t in starts]
 
     def at(self, t: int) -> Rates:
         bill: tuple[int | None, str | None, str] = (None, None, "none")
@@ -312,16 +334,22 @@ _COLS = (
 
 
 def _scope(holder: str, holder_id: str):
+    """The intervals a holder's rate can price, as a condition the indexes serve (by task,
+    or by user)."""
     if holder == "project_member":
         pid, uid = holder_id.split("/", 1)
-        return and_(tasks.c.project_id == pid, intervals.c.user_id == uid)
+        return and_(intervals.c.user_id == uid, _tasks_of(tasks.c.project_id == pid))
     if holder == "project":
-        return tasks.c.project_id == holder_id
+        return _tasks_of(tasks.c.project_id == holder_id)
     if holder == "client":
-        return tasks.c.project_id.in_(
-            select(projects.c.id).where(projects.c.client_id == holder_id)
+        return _tasks_of(
+            tasks.c.project_id.in_(select(projects.c.id).where(projects.c.client_id == holder_id))
         )
     return intervals.c.user_id == holder_id
+
+
+def _tasks_of(condition):
+    return intervals.c.task_id.in_(select(tasks.c.id).where(condition).scalar_subquery())
 
 
 def reprice(
@@ -350,12 +378,17 @@ def reprice(
     result.close()
     resolver = Resolver(conn)
     resolver.preload((r[1], r[2]) for r in rows)
+    pieces: dict[tuple[str, str], tuple[list[int], list[Rates]]] = {}
     out = Repriced()
-    params: list[tuple] = []
+    by_id: list[tuple] = []  # rows to write one by one: (*values, id)
+    in_sql: dict[tuple, list[str]] = defaultdict(list)  # new rates -> ids (estimate in SQL)
     rounding = resolver.rounding
     for r in rows:
         iid, uid, pid, start, end, billable = r[0], r[1], r[2], r[3], r[4], bool(r[5])
-        new = resolver.chain(uid, pid).at(start)
+        piece = pieces.get((uid, pid))
+        if piece is None:
+            piece = pieces[(uid, pid)] = resolver.chain(uid, pid).segments()
+        new = piece[1][bisect.bisect_right(piece[0], start) - 1]
         seconds = None if end is None else end - start
         if kind == "bill":
             est = None
@@ -367,9 +400,11 @@ def reprice(
                 continue
             _delta(out.delta, r[7], -(r[11] or 0))
             _delta(out.delta, new.bill_currency, est or 0)
-            params.append(
-                (new.bill_rate_minor, new.bill_currency, new.bill_rate_origin, est, now, iid)
-            )
+            values = (new.bill_rate_minor, new.bill_currency, new.bill_rate_origin)
+            if new.bill_rate_minor is None or new.bill_rate_minor <= _SQL_SAFE_RATE:
+                in_sql[values].append(iid)
+            else:
+                by_id.append((*values, est, now, iid))
         else:
             if (new.pay_rate_minor, new.pay_currency) == (r[9], r[10]):
                 continue
@@ -380,19 +415,56 @@ def reprice(
                     _delta(
                         out.delta, new.pay_currency, amount(new.pay_rate_minor, seconds, rounding)
                     )
-            params.append((new.pay_rate_minor, new.pay_currency, now, iid))
+            in_sql[(new.pay_rate_minor, new.pay_currency)].append(iid)
         out.ids.append(iid)
-    if params:
-        mark = "?" if conn.dialect.name == "sqlite" else "%s"
-        cols = (
-            ("bill_rate_minor", "bill_currency", "bill_rate_origin", "estimated_amount_minor")
-            if kind == "bill"
-            else ("pay_rate_minor", "pay_currency")
-        )
-        sets = ", ".join(f"{c} = {mark}" for c in (*cols, "updated_at"))
-        conn.exec_driver_sql(f"UPDATE intervals SET {sets} WHERE id = {mark}", params)
+    _write(conn, kind, in_sql, by_id, rounding, now)
     out.ids.sort()
     return out
+
+
+# Rates up to this many minor units per hour have their estimates computed in SQL: rate ×
+# 999 h × 2 stays inside a signed 64-bit integer. Larger (absurd, but accepted) rates are
+# written with the estimate computed here.
+_SQL_SAFE_RATE = 2**62 // (2 * 999 * 3600)
+_IN_CHUNK = 500
+
+
+def _estimate_sql(rounding: RoundingMode) -> str:
+    """SQL of ``amount(rate, seconds, rounding)`` for a bound ``:rate`` (``n`` ≥ 0)."""
+    n = "(:rate * (ended_at - started_at))"
+    if rounding == "half_up":
+        return f"(2 * {n} + 3600) / 7200"
+    return (
+        f"CASE WHEN 2 * ({n} % 3600) > 3600 OR (2 * ({n} % 3600) = 3600 AND ({n} / 3600) % 2 = 1)"
+        f" THEN {n} / 3600 + 1 ELSE {n} / 3600 END"
+    )
+
+
+def _write(conn, kind, in_sql, by_id, rounding: RoundingMode, now: int) -> None:
+    """The new rates: set-wise per rate (ids in chunks), else row by row."""
+    if kind == "bill":
+        sets = (
+            "bill_rate_minor = :rate, bill_currency = :cur, bill_rate_origin = :origin, "
+            "estimated_amount_minor = CASE WHEN billable AND ended_at IS NOT NULL "
+            f"AND :rate IS NOT NULL THEN {_estimate_sql(rounding)} END"
+        )
+    else:
+        sets = "pay_rate_minor = :rate, pay_currency = :cur"
+    statement = text(f"UPDATE intervals SET {sets}, updated_at = :now WHERE id IN :ids").bindparams(
+        bindparam("ids", expanding=True), bindparam("rate", type_=BigInteger)
+    )
+    for values, ids in in_sql.items():
+        params = {"rate": values[0], "cur": values[1], "now": now}
+        if kind == "bill":
+            params["origin"] = values[2]
+        for i in range(0, len(ids), _IN_CHUNK):
+            chunk = ids[i : i + _IN_CHUNK]
+            conn.execute(statement, {**params, "ids": chunk})
+    if by_id:
+        mark = "?" if conn.dialect.name == "sqlite" else "%s"
+        cols = ("bill_rate_minor", "bill_currency", "bill_rate_origin", "estimated_amount_minor")
+        sql = ", ".join(f"{c} = {mark}" for c in (*cols, "updated_at"))
+        conn.exec_driver_sql(f"UPDATE intervals SET {sql} WHERE id = {mark}", by_id)
 
 
 def _delta(delta: dict[str, int], currency: str | None, d: int) -> None:

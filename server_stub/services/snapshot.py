@@ -18,7 +18,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Row, select
 
-from ..db.tables import clients, metadata, projects, tasks, users, workspace
+from ..db.tables import clients, contacts, projects, tasks, users, workspace
+from ..money import RoundingMode
 from ..timefmt import load_tz
 from . import lines as L
 
@@ -69,7 +70,7 @@ class BillingSettings:
     row: Any
     timezone: str
     base_currency: str
-    rounding: str
+    rounding: RoundingMode
     locale: str
     payment_terms_days: int
     default_tax_ppm: int
@@ -85,32 +86,26 @@ class BillingSettings:
         return datetime.fromtimestamp(now, self.tz).date()
 
 
-def _get(row: Any, name: str, default: Any = None) -> Any:
-    value = row._mapping.get(name) if row is not None else None
-    return default if value is None else value
+def _get(row: Any, name: str) -> Any:
+    return None if row is None else getattr(row, name)
 
 
 def billing_settings(conn: Connection) -> BillingSettings:
-    ws = conn.execute(select(workspace)).first()
-    tax = _get(ws, "default_tax_ppm")
-    if tax is None:
-        from ..money import percent_to_ppm
-
-        tax = percent_to_ppm(str(_get(ws, "default_tax_rate", "0")))
+    ws = conn.execute(select(workspace)).one()
     return BillingSettings(
         row=ws,
-        timezone=_get(ws, "timezone", "UTC"),
-        base_currency=_get(ws, "base_currency", "EUR"),
-        rounding=_get(ws, "rounding", "half_up"),
-        locale=_get(ws, "locale", "en_US"),
-        payment_terms_days=int(_get(ws, "payment_terms_days", 14)),
-        default_tax_ppm=int(tax),
-        void_issues_credit_note=bool(_get(ws, "void_issues_credit_note", True)),
-        number_reset=_get(ws, "number_reset", "yearly"),
+        timezone=ws.timezone,
+        base_currency=ws.base_currency,
+        rounding=ws.rounding,
+        locale=ws.locale,
+        payment_terms_days=ws.payment_terms_days,
+        default_tax_ppm=ws.default_tax_ppm,
+        void_issues_credit_note=bool(ws.void_issues_credit_note),
+        number_reset=ws.number_reset,
         formats={
-            "invoice": _get(ws, "invoice_number_format", "INV-{YYYY}-{seq:4}"),
-            "credit_note": _get(ws, "credit_note_number_format", "CN-{YYYY}-{seq:4}"),
-            "team_invoice": _get(ws, "team_invoice_number_format", "PAY-{YYYY}-{seq:4}"),
+            "invoice": ws.invoice_number_format,
+            "credit_note": ws.credit_note_number_format,
+            "team_invoice": ws.team_invoice_number_format,
         },
     )
 
@@ -141,14 +136,13 @@ def tax_category(
 
 
 def billing_contacts(conn: Connection, client_id: str | None) -> list[dict]:
-    """The client's billing contacts (name, email), where the schema has contacts."""
-    table = metadata.tables.get("contacts")
-    if table is None or client_id is None or "billing" not in table.c:
+    """The client's billing contacts (name, email), by name."""
+    if client_id is None:
         return []
     rows = conn.execute(
-        select(table.c.name, table.c.email)
-        .where(table.c.client_id == client_id, table.c.billing.is_(True))
-        .order_by(table.c.name, table.c.email)
+        select(contacts.c.name, contacts.c.email)
+        .where(contacts.c.client_id == client_id, contacts.c.billing.is_(True))
+        .order_by(contacts.c.name, contacts.c.email, contacts.c.id)
     ).all()
     return [{"name": r.name, "email": r.email} for r in rows]
 
@@ -182,10 +176,7 @@ def _names(conn: Connection, table: Any, col: str, ids: set[str]) -> dict[str, s
 
 
 def _party(row: Any, fields: tuple[str, ...], email_col: str = "email") -> dict:
-    out = {f: _get(row, f) for f in fields}
-    if "email" in fields:
-        out["email"] = _get(row, email_col)
-    return out
+    return {f: _get(row, email_col if f == "email" else f) for f in fields}
 
 
 def build(conn: Connection, inv: Row, line_rows: list[Row], preceding: Row | None = None) -> dict:

@@ -43,6 +43,22 @@ class Scope:
     needs_tasks: bool
 
 
+def actor_scope(actor, *, project_id: str | None = None, user_id: str | None = None) -> Scope:
+    """The caller's totals scope (:func:`server_stub.authz.totals_scope_sql`), narrowed to one
+    project or user already checked against the caller."""
+    from .. import authz
+
+    where, params, needs_tasks = authz.totals_scope_sql(actor)
+    if user_id is not None:
+        where += " AND i.user_id = :f_uid"
+        params = {**params, "f_uid": user_id}
+    if project_id is not None:
+        where += " AND t.project_id = :f_pid"
+        params = {**params, "f_pid": project_id}
+        needs_tasks = True
+    return Scope(where, params, needs_tasks)
+
+
 def parse_group_by(raw: str | None) -> list[str]:
     if raw is None or raw.strip() == "":
         return []
@@ -338,4 +354,13 @@ def project_rollup(conn: Connection, scope: Scope, tz: ZoneInfo, now: int) -> di
     return out
 
 
-__all__ = ["FAR", "GROUPS", "Scope", "TotalsError", "parse_group_by", "project_rollup", "totals"]
+__all__ = [
+    "FAR",
+    "GROUPS",
+    "Scope",
+    "TotalsError",
+    "actor_scope",
+    "parse_group_by",
+    "project_rollup",
+    "totals",
+]

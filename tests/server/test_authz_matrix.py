@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from matrix_documents import DOCUMENT_MATRIX
 from matrix_invoices import INVOICE_GRANTS, INVOICE_MATRIX
 from srvutil import API, PASSWORD, iv, slot, tracked, upload_shot
 
@@ -104,6 +105,17 @@ def _listing(path: str) -> Callable:
     return call
 
 
+def _upload(u, t, w, name="notes.txt", data=b"meeting notes\n"):
+    return u.post(f"/projects/{_p(t, w)['id']}/files", files={"file": (name, data, "text/plain")})
+
+
+def _manager_file(t, w) -> str:
+    """A file the manager uploaded to the project."""
+    r = _upload(t.manager, t, w)
+    assert r.status_code == 201, r.text
+    return r.json()["id"]
+
+
 _CLIENTS: dict[str, str] = {}  # team's own project id -> a client of both projects
 
 
@@ -127,6 +139,12 @@ def _contact(team) -> str:
     r = team.manager.post(
         f"/clients/{_client(team)}/contacts", {"name": "Ann", "email": "ann@example.com"}
     )
+    assert r.status_code == 201, r.text
+    return r.json()["id"]
+
+
+def _manager_link(t, w) -> str:
+    r = t.manager.post(f"/projects/{_p(t, w)['id']}/share-links", {})
     assert r.status_code == 201, r.text
     return r.json()["id"]
 
@@ -335,8 +353,46 @@ MATRIX: dict[str, tuple[Callable, dict[str, tuple[Cell, Cell]]]] = {
             "granted_viewer": ((403, "forbidden"), (404, "not_found")),
         },
     ),
+    # -- collaboration (contract §4c): everyone who sees a project chats and shares files ----
+    "GET /projects/{id}/messages": (
+        lambda u, t, w: u.get(f"/projects/{_p(t, w)['id']}/messages"),
+        {"admin": (200, 200), "manager": (200, 200), "member": (200, 404), "viewer": (200, 404)},
+    ),
+    "POST /projects/{id}/messages": (
+        lambda u, t, w: u.post(f"/projects/{_p(t, w)['id']}/messages", {"body": "Hello"}),
+        {"admin": (201, 201), "manager": (201, 201), "member": (201, 404), "viewer": (201, 404)},
+    ),
+    "POST /projects/{id}/files": (
+        _upload,
+        {"admin": (201, 201), "manager": (201, 201), "member": (201, 404), "viewer": (201, 404)},
+    ),
+    "GET /projects/{id}/files": (
+        lambda u, t, w: u.get(f"/projects/{_p(t, w)['id']}/files"),
+        {"admin": (200, 200), "manager": (200, 200), "member": (200, 404), "viewer": (200, 404)},
+    ),
+    "GET /files/{id}": (
+        lambda u, t, w: u.get(f"/files/{_manager_file(t, w)}"),
+        {"admin": (200, 200), "manager": (200, 200), "member": (200, 404), "viewer": (200, 404)},
+    ),
+    "DELETE /files/{id}": (  # the manager's file: its uploader, admins and managers delete
+        lambda u, t, w: u.delete(f"/files/{_manager_file(t, w)}"),
+        {"admin": (204, 204), "manager": (204, 204), "member": (403, 404), "viewer": (403, 404)},
+    ),
+    "POST /projects/{id}/share-links": (
+        lambda u, t, w: u.post(f"/projects/{_p(t, w)['id']}/share-links", {}),
+        {"admin": (201, 201), "manager": (201, 201), "member": (403, 404), "viewer": (403, 404)},
+    ),
+    "GET /projects/{id}/share-links": (
+        lambda u, t, w: u.get(f"/projects/{_p(t, w)['id']}/share-links"),
+        {"admin": (200, 200), "manager": (200, 200), "member": (403, 404), "viewer": (403, 404)},
+    ),
+    "DELETE /share-links/{id}": (
+        lambda u, t, w: u.delete(f"/share-links/{_manager_link(t, w)}"),
+        {"admin": (204, 204), "manager": (204, 204), "member": (403, 404), "viewer": (403, 404)},
+    ),
 }
 MATRIX.update(INVOICE_MATRIX)  # uninvoiced time, invoices, payments, team invoices
+MATRIX.update(DOCUMENT_MATRIX)  # .html / .pdf / .xml, send, deliveries
 
 #: What the call answers without a valid token, where that is not 401 (public routes).
 PUBLIC: dict[str, Cell] = {"POST /auth/token": 201}  # a stale bearer header does not matter
@@ -349,6 +405,29 @@ NOT_IN_MATRIX: dict[str, str] = {
     "GET /docs": "FastAPI's Swagger page over the public /openapi.json: no data",
     "GET /docs/oauth2-redirect": "part of FastAPI's Swagger page: no data",
     "GET /redoc": "FastAPI's ReDoc page over the public /openapi.json: no data",
+    "GET /": "sends a browser to its landing page or the sign-in form (tests/server/"
+    "test_web_pages.py checks every role's landing)",
+    "GET /login": "the public sign-in form",
+    "POST /login": "signing in: CSRF, throttling and cookies in tests/server/test_web_pages.py",
+    "POST /logout": "signing out: CSRF and revocation in tests/server/test_web_pages.py",
+    "GET /dashboard/invoices/{id}": "an invoice's page for admins and managers: through "
+    "invoices.get and authz.invoice, as GET /invoices/{id}; tests/server/test_web_pages.py",
+    "POST /dashboard/invoices/{id}/finalize": "the finalize form over finalize.finalize (the "
+    "API's rules): test_web_pages.py",
+    "POST /dashboard/invoices/{id}/void": "the void form over finalize.void (admins only, as "
+    "the API): test_web_pages.py",
+    "POST /dashboard/invoices/{id}/payments": "the payment form over payments.record: "
+    "test_web_pages.py",
+    "POST /dashboard/invoices/{id}/send": "the send form over delivery.send: test_web_pages.py",
+    "POST /dashboard/drafts": "Create draft over drafts.create (as POST /invoices): "
+    "test_web_pages.py",
+    "GET /shared/{secret}": "no account: the link's secret is the credential (expiry, revocation,"
+    " password and grants in tests/server/test_web_pages.py)",
+    "POST /shared/{secret}": "a share link's password form (tests/server/test_web_pages.py)",
+    "GET /shared/{secret}/entries.csv": "the shared page's CSV, by the link's grants "
+    "(tests/server/test_web_pages.py)",
+    "GET /shared/{secret}/screenshots/{id}": "a shared page's screenshot, by the link's grants "
+    "through authz.screenshot (the API's rule)",
 }
 
 
@@ -433,10 +512,17 @@ def _app_routes(tmp_path: Path) -> set[str]:
         for method in ops
         if method.upper() in {"GET", "POST", "PUT", "PATCH", "DELETE"}
     }
-    for route in app.routes:
+    routes = [("", r) for r in app.routes]
+    while routes:
+        prefix, route = routes.pop()
+        # FastAPI keeps an included router whole (the pages' routers, hidden from the schema):
+        # its routes are the original router's, under the include's prefix.
+        if (inner := getattr(route, "original_router", None)) is not None:
+            sub = prefix + route.include_context.prefix
+            routes.extend((sub, r) for r in inner.routes)
         for method in getattr(route, "methods", None) or ():
             if method != "HEAD":  # Starlette answers HEAD for every GET
-                keys.add(_route_key(method, route.path))
+                keys.add(_route_key(method, prefix + route.path))
     app.state.tracker.db.dispose()
     return keys
 
@@ -449,9 +535,11 @@ def test_every_route_is_in_the_matrix(tmp_path):
     for name in MATRIX:
         method, path = name.split(" ", 1)
         in_matrix[_route_key(method, API + path)] = name
+    for name in PAGES:
+        in_matrix[_route_key(*name.split(" ", 1))] = name
     excused = {_route_key(*name.split(" ", 1)): reason for name, reason in NOT_IN_MATRIX.items()}
     assert all(reason.strip() for reason in excused.values()), "every exception needs a reason"
-    assert len(in_matrix) == len(MATRIX), "two MATRIX entries name the same route"
+    assert len(in_matrix) == len(MATRIX) + len(PAGES), "two entries name the same route"
     assert not set(in_matrix) & set(excused), "a route is both in MATRIX and excused"
     missing = sorted(served - set(in_matrix) - set(excused))
     assert not missing, f"routes missing from the authorization matrix: {missing}"
@@ -584,3 +672,92 @@ def test_viewer_never_sees_rates_without_grant(api, team):
     members = team.viewer.get(f"/projects/{team.project['id']}/members").json()["items"]
     assert all(m["pay_rate"] is None for m in members)
     assert any(m["bill_rate"] for m in members)
+
+
+# -- the web pages and their downloads (contract §5), signed in by the form ---------------------
+#
+# A page call gets a browser-like client signed in as the role (its own cookie jar), the team,
+# "own"/"other" and the page's ids. Cells are statuses; without a session every page sends the
+# browser to the sign-in form (303). Pages answer 403 for a page not meant for the role, 404 for
+# a project the caller may not know (the API's rule).
+
+
+@dataclass
+class _PageIds:
+    client: dict[str, str]  # own: the own project's client; other: an unknown id
+    member: dict[str, str]  # own: the member; other: the other member
+
+
+def _page_ids(api, team) -> _PageIds:
+    r = team.manager.post("/clients", {"name": "Acme", "currency": "EUR"})
+    assert r.status_code == 201, r.text
+    cid = r.json()["id"]
+    r = team.manager.patch(f"/projects/{team.project['id']}", {"client_id": cid})
+    assert r.status_code == 200, r.text
+    return _PageIds({"own": cid, "other": str(uuid.uuid4())},
+                    {"own": team.member.id, "other": team.other_member.id})  # fmt: skip
+
+
+_DASH = {"admin": (200, 200), "manager": (200, 200), "member": (403, 403), "viewer": (403, 403)}
+_VIEW = {"admin": (403, 403), "manager": (403, 403), "member": (403, 403), "viewer": (200, 404)}
+PAGES: dict[str, tuple[Callable, dict[str, tuple[Cell, Cell]]]] = {
+    "GET /dashboard": (lambda c, t, w, x: c.get("/dashboard"), _DASH),
+    "GET /dashboard/members/{id}": (
+        lambda c, t, w, x: c.get(f"/dashboard/members/{x.member[w]}"),
+        _DASH,
+    ),
+    "GET /dashboard/clients/{id}": (
+        lambda c, t, w, x: c.get(f"/dashboard/clients/{x.client[w]}"),
+        {**_DASH, "admin": (200, 404), "manager": (200, 404)},
+    ),
+    "GET /me": (
+        lambda c, t, w, x: c.get("/me"),
+        {"admin": (200, 200), "manager": (200, 200), "member": (200, 200), "viewer": (403, 403)},
+    ),
+    "GET /portal": (
+        lambda c, t, w, x: c.get("/portal"),
+        {"admin": (403, 403), "manager": (403, 403), "member": (403, 403), "viewer": (200, 200)},
+    ),
+    "GET /portal/projects/{id}": (
+        lambda c, t, w, x: c.get(f"/portal/projects/{_p(t, w)['id']}"),
+        _VIEW,
+    ),
+    "GET /portal/projects/{id}/entries.csv": (
+        lambda c, t, w, x: c.get(f"/portal/projects/{_p(t, w)['id']}/entries.csv"),
+        _VIEW,
+    ),
+}
+
+
+def test_page_matrix(api, team):
+    """Every page × role × own/other in one test (a sign-in per role, not per page)."""
+    from starlette.testclient import TestClient
+    from webutil import web_login
+
+    ids = _page_ids(api, team)
+    users = {"admin": team.admin, "manager": team.manager, "member": team.member,
+             "viewer": team.viewer}  # fmt: skip
+    failures = []
+    anon = TestClient(api.app, follow_redirects=False)
+    for role, user in users.items():
+        client = TestClient(api.app)
+        assert web_login(client, user.email).status_code == 303
+        for page, (call, expected) in PAGES.items():
+            for i, which in enumerate(("own", "other")):
+                r = call(client, team, which, ids)
+                if r.status_code != expected[role][i]:
+                    failures.append(f"{page} {role}/{which}: {r.status_code} != "
+                                    f"{expected[role][i]}")  # fmt: skip
+                elif r.status_code >= 400:
+                    assert r.headers["content-type"].startswith("text/html"), page
+                    assert "Traceback" not in r.text
+    for page, (call, _) in PAGES.items():
+        r = call(anon, team, "own", ids)
+        if r.status_code != 303 or not r.headers["location"].startswith("/login?next="):
+            failures.append(f"{page} anonymous: {r.status_code}")
+    assert not failures, "\n".join(failures)
+
+
+def test_every_page_has_every_role():
+    for page, (_call, expected) in PAGES.items():
+        assert set(expected) == set(ROLES), page

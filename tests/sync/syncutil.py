@@ -53,15 +53,16 @@ class ServerProc:
         self.cli("create-user", "--email", ADMIN_EMAIL, "--name", "Admin", "--role", "admin",
                  "--password", PASSWORD)  # fmt: skip
 
-    def start(self) -> None:
+    def start(self, *serve_args: str, timeout: float = 30) -> None:
+        """``serve`` on loopback (``serve_args``: e.g. ``--workers 4``); waits until it answers."""
         self.port = self.port or free_port()
         self.log = open(self.root / "server.log", "ab")  # noqa: SIM115
         self.proc = subprocess.Popen(
             [str(BIN / "tracker-server"), "serve", "--host", "127.0.0.1", "--port",
-             str(self.port), "--log-level", "warning"],
+             str(self.port), "--log-level", "warning", *serve_args],
             env=self.env, stdout=self.log, stderr=subprocess.STDOUT,
         )  # fmt: skip
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + timeout
         while True:
             try:
                 if requests.get(self.url + "/healthz", timeout=1).status_code == 200:
@@ -69,7 +70,9 @@ class ServerProc:
             except requests.RequestException:
                 pass
             assert self.proc.poll() is None, (self.root / "server.log").read_text()
-            assert time.monotonic() < deadline, "server did not start"
+            if time.monotonic() >= deadline:
+                self.stop()
+                raise AssertionError(f"server did not start within {timeout} s")
             time.sleep(0.1)
 
     def stop(self) -> None:

@@ -99,3 +99,33 @@ def test_offline_a_change_says_offline_and_nothing_else(qtbot, svc, tmp_path, mo
         assert svc2.running() is not None
     finally:
         _close(app, svc2)
+
+
+@pytest.mark.parametrize("server", ["sqlite"], indirect=True)
+def test_a_new_task_from_the_quick_start_box_is_on_the_server_at_once(
+    qtbot, server, team, device, monkeypatch
+):
+    """The issue's "done when": start a new task from the quick-start box, see it on the server
+    at once — the task (created in the team's server project) and its running entry."""
+    laptop = device("laptop")
+    laptop.ok("sync")
+    app, svc, sync, errors = _app(qtbot, laptop.data_dir, monkeypatch, server.url, laptop.token)
+    try:
+        app.controller.start_sync()
+        qtbot.waitUntil(lambda: sync._loop is not None and sync._loop.runs >= 1, timeout=10_000)
+        member = sign_in(server.url, team.email, "observer")
+        box = app.window.quick
+        box.setText(f"{team.project['name']} / Call the client")
+        box.returnPressed.emit()
+        running = svc.running()
+        assert running is not None and running.task_title == "Call the client"
+
+        def on_server() -> bool:
+            tasks = member.call("GET", f"/projects/{team.project['id']}/tasks")["items"]
+            it = server_intervals(member).get(running.id)
+            return any(t["id"] == running.task_id for t in tasks) and it is not None
+
+        qtbot.waitUntil(on_server, timeout=10_000)
+        assert errors == []
+    finally:
+        _close(app, svc)

@@ -42,8 +42,8 @@ class TickResult:
     slots: list[Slot] = field(default_factory=list)
     away: list[AwayPeriod] = field(default_factory=list)
     shot: ShotOrder | None = None
-    slept: float = 0.0  # seconds the machine was suspended just before this tick
     active: bool = False  # input since the last tick, or the OS saw some within a minute
+    slept: float = 0.0  # seconds the machine was suspended just before this tick
 
 
 class CaptureEngine:

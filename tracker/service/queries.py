@@ -32,6 +32,7 @@ class Overview:
     pending: int
     heartbeat_seconds: int
     server_url: str | None = None
+    server_role: str | None = None  # the signed-in account's role on the server
     last_sync: str | None = None  # RFC 3339, local offset
     sync_minutes: int = 5
     archived: list[Project] = field(default_factory=list)  # archived projects (to unarchive)
@@ -67,6 +68,7 @@ class Queries(Base):
             pending = self.store.count_unpushed()
             hb = self.store.get_setting("heartbeat.seconds")
             server_url = self.store.get_setting("server.url")
+            server_role = self.store.get_setting("server.role")
             last_sync = self.store.get_setting("sync.last_success")
             sync_minutes = self.store.get_setting("sync.interval_minutes")
             reminders = (int(self.config_get("reminders.not_tracking_minutes")),
@@ -99,6 +101,7 @@ class Queries(Base):
                 hb if hb is not None else config.SPECS["heartbeat.seconds"].default
             ),
             server_url=server_url or None,
+            server_role=server_role or None,
             last_sync=last_sync,
             sync_minutes=int(sync_minutes or config.SPECS["sync.interval_minutes"].default),
             archived=[p for p in every_project if p.archived],

@@ -478,6 +478,12 @@ def _check_known_schema(applied: list[str], path: Path) -> None:
         )
 
 
+def _writable(path: Path) -> bool:
+    """May this process write the database and its folder (False on a read-only mount or an
+    immutable file, even for root)?"""
+    return all(os.access(p, os.W_OK) for p in (path, path.parent) if p.exists())
+
+
 def corrupt_database(path: Path, exc: BaseException) -> StoreError:
     text = str(exc)
     if "locked" in text:
@@ -485,9 +491,21 @@ def corrupt_database(path: Path, exc: BaseException) -> StoreError:
             f"the database {path} stayed locked by another process for "
             f"{BUSY_TIMEOUT_MS // 1000} s: close other Tracker windows or commands and retry"
         )
-    if "readonly" in text or "read-only" in text:
+    read_only = "readonly" in text or "read-only" in text
+    if read_only or ("disk I/O error" in text and not _writable(path)):
         return StoreError(
-            f"the database {path} is read-only: fix its permissions or choose another --data-dir"
+            f"the database {path} is read-only: fix its permissions or choose another --data-dir "
+            "— nothing saved is lost"
+        )
+    if "disk I/O error" in text:
+        return StoreError(
+            f"the database {path} could not be written (disk I/O error): check the disk it is "
+            "on — nothing saved is lost, and Tracker retries"
+        )
+    if "disk is full" in text or "No space left" in text:
+        return StoreError(
+            f"the disk holding {path.parent} is full: free some space — nothing saved is lost, "
+            "and Tracker carries on when there is room"
         )
     return StoreError(
         f"the database {path} is damaged or not a Tracker database ({text}): "

@@ -77,6 +77,10 @@ def login(store: Store, url: str, email: str, password: str) -> SignedIn:
             # Another server or account: start the pull from the beginning.
             ss.put(store, "cursor", None)
         store.set_setting("server.url", url)
+        if user.get("role"):  # what the tray offers (the web dashboard for managers)
+            store.set_setting("server.role", user["role"])
+        else:
+            store.delete_setting("server.role")
         ss.put(store, "email", email)
         ss.put(store, "user_id", user["id"])
         ss.put(store, "device_name", device)
@@ -109,6 +113,7 @@ def logout(store: Store) -> tuple[str | None, bool]:
         auth.forget_token(url, email)
     with store.transaction():
         store.delete_setting("server.url")
+        store.delete_setting("server.role")
         ss.put(store, "email", None)
     return url, revoked
 

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 POLL_MS = 2000  # how often the worker asks SQLite whether another process wrote
 HOUSEKEEPING_MS = 3600 * 1000
+DASHBOARD_ROLES = ("admin", "manager")  # who the tray offers the server's web dashboard
 SYNC_SOON_MS = 2000  # a change syncs this long after the last of a burst of changes
 
 
@@ -468,6 +469,14 @@ class Controller(QObject):
         if problem is not None and problem.kind == "sign_in":
             return False
         return self.sync_state() != "Not signed in"
+
+    def dashboard_url(self) -> str | None:
+        """Where "Open the web dashboard" goes (the server's sign-in page, then the dashboard),
+        or None: not signed in, or not an admin or manager there."""
+        ov = self.overview
+        if ov is None or not ov.server_url or ov.server_role not in DASHBOARD_ROLES:
+            return None
+        return f"{ov.server_url.rstrip('/')}/login?next=/dashboard"
 
     def sync_attention(self) -> Attention | None:
         """What the last sync left for the user (the tray's dot), or None."""

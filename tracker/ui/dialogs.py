@@ -421,6 +421,16 @@ class SettingsDialog(QDialog):
         self.review.setRange(0, 1440)
         self.review.setSuffix(" min")
         self.review.setValue(int(values.get("screenshots.review_minutes", "10")))
+        self.remind_idle = QSpinBox()
+        self.remind_idle.setRange(0, 480)
+        self.remind_idle.setSuffix(" min of work with no timer")
+        self.remind_idle.setSpecialValueText("never")
+        self.remind_idle.setValue(int(values.get("reminders.not_tracking_minutes", "15")))
+        self.remind_long = QSpinBox()
+        self.remind_long.setRange(0, 24)
+        self.remind_long.setSuffix(" h of one timer")
+        self.remind_long.setSpecialValueText("never")
+        self.remind_long.setValue(int(values.get("reminders.long_timer_hours", "4")))
         self.at_login = QCheckBox("Start Tracker when I log in")
         self.at_login.setChecked(values.get("app.start_at_login") == "on")
         if not autostart.available:
@@ -439,6 +449,8 @@ class SettingsDialog(QDialog):
         form.addRow("&Away after", self.idle)
         form.addRow("S&ync every", self.sync_every)
         form.addRow("", self.at_login)
+        form.addRow("Remind &me after", self.remind_idle)
+        form.addRow("Ask if still &working after", self.remind_long)
         form.addRow("Screenshots (&projects with them on)", self.per_slot)
         form.addRow("&Review screenshots for", self.review)
         form.addRow(
@@ -472,6 +484,8 @@ class SettingsDialog(QDialog):
             "sync.interval_minutes": str(self.sync_every.value()),
             "screenshots.per_slot": str(self.per_slot.value()),
             "screenshots.review_minutes": str(self.review.value()),
+            "reminders.not_tracking_minutes": str(self.remind_idle.value()),
+            "reminders.long_timer_hours": str(self.remind_long.value()),
             "app.start_at_login": "on" if self.at_login.isChecked() else "off",
         }
 

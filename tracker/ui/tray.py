@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, Signal
-from PySide6.QtGui import QAction
+from PySide6.QtCore import QObject, QUrl, Signal
+from PySide6.QtGui import QAction, QDesktopServices
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
 from ..timeparse import hms
@@ -64,7 +64,8 @@ class Tray(QObject):
             self.open_requested.emit()
 
     def rebuild(self) -> None:
-        """The menu from state: what runs, Start/Stop, recent tasks, add, open, sync, quit."""
+        """The menu from state: what runs, Start/Stop, recent tasks, add, open (the window; the
+        web dashboard for admins and managers), sync, quit."""
         c = self.controller
         ov = c.overview
         m = self.menu
@@ -101,6 +102,11 @@ class Tray(QObject):
         add.triggered.connect(self.add_time_requested.emit)
         opener = m.addAction("Open Tracker")
         opener.triggered.connect(self.open_requested.emit)
+        web = c.dashboard_url()
+        if web is not None:  # admins and managers: the server's pages in the browser
+            dash = m.addAction("Open the web dashboard")
+            dash.setObjectName("dashboard")
+            dash.triggered.connect(lambda _=False, u=web: QDesktopServices.openUrl(QUrl(u)))
         m.addSeparator()
         state = c.sync_state()
         problem = c.sync_attention()

@@ -1,7 +1,7 @@
 """invoices: drafts, lines, interval links, number series, payments, deliveries
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 Create Date: 2026-12-01 19:45:00
 """
 
@@ -229,7 +229,10 @@ def upgrade() -> None:
         "ix_invoice_intervals_interval_id", "invoice_intervals", ["interval_id"], unique=False
     )
     op.create_index(
-        "ix_invoice_intervals_invoice_id", "invoice_intervals", ["invoice_id"], unique=False
+        "ix_invoice_intervals_invoice_id",
+        "invoice_intervals",
+        ["invoice_id", "interval_id"],
+        unique=False,
     )
     op.create_index(
         "uq_invoice_intervals_billed_once",

@@ -1,0 +1,179 @@
+"""The pages in a real browser (Chromium via Playwright): keyboard-only sign-in and every
+role's landing, axe-core on every page (no serious or critical findings), a viewer's pages,
+a cross-origin form refused, the charts without JavaScript, and the screenshots for docs/."""
+
+from __future__ import annotations
+
+import http.server
+import threading
+from pathlib import Path
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from conftest import shot, sign_in
+
+LANDING = {"admin": "/dashboard", "manager": "/dashboard", "dev": "/me", "client": "/portal"}
+
+
+@pytest.fixture
+def context(browser):
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900})
+    yield ctx
+    ctx.close()
+
+
+def _serious(page) -> list[str]:
+    results = Axe().run(page)
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
+        for v in results.response["violations"]
+        if v.get("impact") in ("serious", "critical")
+    ]
+
+
+def test_keyboard_sign_in_lands_every_role_and_signs_out(site, context):
+    page = context.new_page()
+    for who, landing in LANDING.items():
+        sign_in(page, site, who)
+        assert page.url == site.url + landing, who
+        assert page.get_by_role("heading", level=1).count() == 1
+        # Sign out by keyboard: tab to the button, Enter.
+        button = page.get_by_role("button", name="Sign out")
+        for _ in range(12):
+            page.keyboard.press("Tab")
+            if button.evaluate("b => b === document.activeElement"):
+                break
+        else:
+            pytest.fail("Sign out is not reachable by Tab")
+        page.keyboard.press("Enter")
+        page.wait_for_url(site.url + "/login")
+    sign_in(page, site, "manager")
+    page.goto(site.url + "/login")  # already signed in: straight to the dashboard
+    assert page.url == site.url + "/dashboard"
+
+
+def test_every_page_passes_axe_and_is_photographed(site, context):
+    page = context.new_page()
+    response = page.goto(site.url + "/login")
+    assert response.headers["content-security-policy"].startswith("default-src 'self'")
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert not _serious(page), "login"
+    shot(page, "login")
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    pages = {
+        "manager": {
+            "dashboard": "/dashboard",
+            "member": f"/dashboard/members/{site.people['dev'].id}",
+            "client": f"/dashboard/clients/{site.projects['web']['client_id']}",
+            "not-found": "/dashboard/members/not-a-member",
+        },
+        "dev": {"me": "/me"},
+        "client": {
+            "portal": "/portal",
+            "portal-project": f"/portal/projects/{site.projects['web']['id']}",
+            "portal-project-ungranted": f"/portal/projects/{site.projects['app']['id']}",
+        },
+    }
+    found = {}
+    for who, named in pages.items():
+        sign_in(page, site, who)
+        for name, path in named.items():
+            errors_before = len(errors)
+            response = page.goto(site.url + path)
+            found[name] = _serious(page)
+            shot(page, name)
+            if response.status == 404:  # the page's own 404 is logged as a failed load
+                assert name in ("not-found", "portal-project-ungranted")
+                del errors[errors_before:]
+    # Share links: the shared page, and a password-protected link's form (no account).
+    page.context.clear_cookies()
+    with site.api("manager") as m:
+        for name, body in (
+            ("shared", {"grants": {"show_members": True, "show_entries": True}}),
+            ("shared-password", {"grants": {}, "password": "open sesame"}),
+        ):
+            r = m.post(f"/projects/{site.projects['web']['id']}/share-links", json=body)
+            assert r.status_code == 201, r.text
+            page.goto(site.url + "/shared/" + r.json()["url"].split("/shared/", 1)[1])
+            found[name] = _serious(page)
+            shot(page, name)
+    assert "Northwind website" not in page.content()  # the password form shows nothing yet
+    assert not any(found.values()), found
+    assert not errors, errors  # no CSP violation, no failed script
+
+
+def test_dashboard_reads_without_javascript(site, browser):
+    ctx = browser.new_context(java_script_enabled=False)
+    page = ctx.new_page()
+    sign_in(page, site, "manager")
+    assert page.url.endswith("/dashboard")
+    text = page.inner_text("main")
+    assert "Tracking now" in text and "Dana Developer" in text and "Checkout" in text
+    assert page.locator("svg.chart").count() == 3
+    assert "26:40" in text  # 26 h of the week plus the 40 min running timer
+    page.get_by_label("From").fill("2026-11-24")
+    page.get_by_label("To").fill("2026-11-24")
+    page.get_by_role("button", name="Show").click()
+    assert "from=2026-11-24" in page.url and "11:00 tracked" in page.inner_text("main")
+    ctx.close()
+
+
+def test_a_viewer_sees_only_what_is_granted(site, context):
+    page = context.new_page()
+    sign_in(page, site, "client")
+    text = page.inner_text("body")
+    assert "Northwind website" in text and "Mobile app" in text
+    assert "Internal tooling" not in page.content() and "41.50" not in page.content()
+    page.get_by_role("link", name="Northwind website").click()
+    text = page.inner_text("main")
+    assert "1 open · 1 in progress · 1 done" in text
+    assert "Dana Developer" in text and "Sam Designer" in text  # show_members
+    with page.expect_download() as dl:
+        page.get_by_role("link", name="Download the entries as CSV").click()
+    csv = Path(dl.value.path()).read_text(encoding="utf-8")
+    assert csv.startswith("date,start,end,duration,member,task,note")
+    assert "Build scripts" not in csv and "Login screen" not in csv and "41.50" not in csv
+    page.goto(site.url + f"/portal/projects/{site.projects['app']['id']}")
+    text = page.inner_text("main")
+    assert "Download the entries" not in text and "Dana Developer" not in text
+    page.goto(site.url + f"/portal/projects/{site.projects['secret']['id']}")
+    assert "There is no such project" in page.inner_text("main")
+    assert "Internal tooling" not in page.content()
+    page.goto(site.url + "/dashboard")
+    assert "This page is not for your account" in page.inner_text("main")
+
+
+class _Evil(http.server.BaseHTTPRequestHandler):
+    target = ""
+
+    def do_GET(self):
+        body = (
+            f'<!doctype html><title>evil</title><form method="post" action="{self.target}">'
+            '<input name="csrf_token" value="forged"><button>Win a prize</button></form>'
+        )
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html")
+        self.end_headers()
+        self.wfile.write(body.encode())
+
+    def log_message(self, *args):
+        pass
+
+
+def test_a_form_on_another_site_cannot_sign_anyone_out(site, context):
+    _Evil.target = site.url + "/logout"
+    evil = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Evil)
+    threading.Thread(target=evil.serve_forever, daemon=True).start()
+    try:
+        page = context.new_page()
+        sign_in(page, site, "manager")
+        page.goto(f"http://localhost:{evil.server_address[1]}/")
+        page.get_by_role("button", name="Win a prize").click()
+        page.wait_for_load_state()
+        assert "Form refused" in page.inner_text("main")
+        page.goto(site.url + "/dashboard")
+        assert page.url.endswith("/dashboard")  # still signed in: nothing changed
+    finally:
+        evil.shutdown()
+        evil.server_close()
