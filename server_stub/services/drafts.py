@@ -193,6 +193,10 @@ def fx_lookup(conn: Connection):
     return get
 
 
+def _converts(fx: list[L.Fx], a: str, b: str) -> bool:
+    return any({f.from_, f.to} == {a, b} for f in fx)
+
+
 def _client(conn: Connection, client_id: str) -> Any:
     row = conn.execute(select(clients).where(clients.c.id == client_id)).first()
     if row is None:
@@ -260,6 +264,19 @@ def create(conn: Connection, actor: Actor, spec: DraftSpec, now: int) -> str:
         ) from None
     describe(conn, lines, with_member=scope.ledger == "bill")
     warnings = []
+    base = settings.base_currency
+    if scope.ledger == "bill" and currency != base and not _converts(fx, currency, base):
+        # The VAT total in the accounting currency (EN 16931 BT-111) needs a rate too.
+        try:
+            fx = [*fx, fx_lookup(conn)(currency, base)]
+        except L.FxMissing:
+            warnings.append({
+                "code": "accounting_rate_missing",
+                "detail": f"no exchange rate {currency} -> {base}: the VAT total in {base} "
+                "that an e-invoice needs is missing; set it with PUT /exchange-rates and draft "
+                "again",
+                "interval_ids": [],
+            })  # fmt: skip
     if missing:
         warnings.append({
             "code": "unpriced",

@@ -218,3 +218,31 @@ def test_file_names_are_safe_for_content_disposition(number, name):
     from server_stub.services.delivery import filename
 
     assert filename({"number": number}, "pdf") == name
+
+
+def test_an_invoice_priced_in_a_foreign_currency_records_the_accounting_rate(api, team, en16931):
+    """EUR books, a USD client billed at USD rates: no conversion of prices, but the VAT total
+    in EUR (BT-111) still needs a rate, which the draft records (or warns about)."""
+    r = team.admin.patch("/workspace", SELLER)
+    assert r.status_code == 200, r.text
+    b = billing(api, team, rate="120", currency="USD")
+    r = team.manager.patch(f"/clients/{b.client['id']}", BUYER)
+    assert r.status_code == 200, r.text
+    track(team.member, b.task["id"], "2026-11-10", "09:00", "11:00")
+
+    without = draft(team.manager, b.client["id"], tax_rate="19")
+    assert without["currency"] == "USD" and without["fx"] == []
+    assert [w["code"] for w in without["warnings"]] == ["accounting_rate_missing"]
+    r = team.admin.post(f"/invoices/{without['id']}/void", {"reason": "no rate yet"})
+    assert r.status_code == 200, r.text
+
+    r = team.admin.put("/exchange-rates/USD/EUR", {"rate": "0.9200"})
+    assert r.status_code == 200, r.text
+    inv = finalize(team.manager, draft(team.manager, b.client["id"], tax_rate="19")["id"])
+    assert [(f["from"], f["to"], f["rate"]) for f in inv["fx"]] == [("USD", "EUR", "0.92")]
+    assert inv["warnings"] == [] and inv["total"]["currency"] == "USD"
+    xml = team.manager.get(f"/invoices/{inv['id']}.xml")
+    assert xml.status_code == 200, xml.text
+    # 2 h × 120.00 = 240.00 USD, VAT 45.60 USD = 41.95 EUR at 0.92 (half-up)
+    assert b'<ram:TaxTotalAmount currencyID="EUR">41.95</ram:TaxTotalAmount>' in xml.content
+    assert en16931.check(xml.content).fatal == []
