@@ -123,6 +123,14 @@ def test_from_tracked_time_to_a_sent_valid_e_invoice(api, team, smtp_server, en1
     audit = team.admin.get("/audit").json()["items"]
     assert sum(e["action"] == "invoice.send" and e["entity_id"] == iid for e in audit) == 2
 
+    # The client pays what the e-invoice says: the invoice reads paid, balance zero.
+    pay = {"amount": final["total"], "date": "2026-12-01", "method": "transfer"}
+    r = m.post(f"/invoices/{iid}/payments", pay, headers={"Idempotency-Key": "pay-1"})
+    assert r.status_code == 201, r.text
+    assert r.json()["payment_state"] == "paid"
+    got = m.get(f"/invoices/{iid}").json()
+    assert got["paid"] == final["total"] and got["balance"]["amount"] == "0.00"
+
 
 def test_a_refusing_server_gives_failed_and_a_new_key_retries(api, team, smtp_server):
     _client, inv = _books(api, team)
