@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -136,3 +138,15 @@ def upload_shot(user: User, interval_id: str, data: bytes | None = None, sid: st
         "blurred": "false",
     }
     return user.post("/screenshots", data=fields, files={"image": ("shot.jpg", data, "image/jpeg")})
+
+
+def race(*calls):
+    """Runs ``calls`` in threads released together by a barrier; their results in order."""
+    barrier = threading.Barrier(len(calls))
+
+    def run(call):
+        barrier.wait()
+        return call()
+
+    with ThreadPoolExecutor(len(calls)) as pool:
+        return [f.result() for f in [pool.submit(run, c) for c in calls]]

@@ -4,28 +4,15 @@ and the partial unique index that is the database's last word on "never billed t
 
 from __future__ import annotations
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
-
 import pytest
 from invutil import billing, draft, track
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
+from srvutil import race
 
 from server_stub.db.tables import invoice_intervals
 
 ROUNDS = 3
-
-
-def _race(*calls):
-    barrier = threading.Barrier(len(calls))
-
-    def run(call):
-        barrier.wait()
-        return call()
-
-    with ThreadPoolExecutor(len(calls)) as pool:
-        return [f.result() for f in [pool.submit(run, c) for c in calls]]
 
 
 def test_two_finalizes_of_drafts_sharing_time(api, team):
@@ -35,7 +22,7 @@ def test_two_finalizes_of_drafts_sharing_time(api, team):
         shared = track(team.member, b.task["id"], day, "09:00", "10:00")
         a = draft(team.manager, b.client["id"], day, day)
         c = draft(team.manager, b.client["id"], day, day)
-        ra, rc = _race(
+        ra, rc = race(
             lambda a=a: team.manager.post(f"/invoices/{a['id']}/finalize"),
             lambda c=c: team.admin.post(f"/invoices/{c['id']}/finalize"),
         )

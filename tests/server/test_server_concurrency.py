@@ -2,27 +2,14 @@
 
 from __future__ import annotations
 
-import threading
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy import func, select
-from srvutil import iv
+from srvutil import iv, race
 
 from server_stub.db.tables import counters, intervals
 
 ROUNDS = 4
-
-
-def _race(*calls):
-    barrier = threading.Barrier(len(calls))
-
-    def run(call):
-        barrier.wait()
-        return call()
-
-    with ThreadPoolExecutor(len(calls)) as pool:
-        return [f.result() for f in [pool.submit(run, c) for c in calls]]
 
 
 def _count(api, where=None) -> int:
@@ -42,7 +29,7 @@ def test_same_batch_from_two_threads(api, team):
                 for h in range(8, 18)
             ]
         }
-        a, b = _race(*[lambda b=batch: team.member.post("/intervals/batch", b)] * 2)
+        a, b = race(*[lambda b=batch: team.member.post("/intervals/batch", b)] * 2)
         assert a.status_code == b.status_code == 200
         ids = [i["id"] for i in batch["intervals"]]
         assert a.json()["accepted"] == ids and b.json()["accepted"] == ids
@@ -65,7 +52,7 @@ def test_same_batch_with_idempotency_key_from_two_threads(api, team):
             ]
         }
         key = {"Idempotency-Key": f"key-{n}"}
-        a, b = _race(
+        a, b = race(
             *[lambda k=key, b=batch: team.member.post("/intervals/batch", b, headers=k)] * 2
         )
         statuses = sorted([a.status_code, b.status_code])
@@ -83,7 +70,7 @@ def test_two_users_race_for_one_interval_id(api, team):
         day = f"2026-09-{n + 1:02d}"
         a_item = iv(team.task["id"], f"{day}T09:00:00Z", f"{day}T10:00:00Z", id=shared)
         b_item = iv(team.task["id"], f"{day}T11:00:00Z", f"{day}T12:00:00Z", id=shared)
-        ra, rb = _race(
+        ra, rb = race(
             lambda a=a_item: team.member.push(a), lambda b=b_item: team.other_member.push(b)
         )
         winners = [r for r in (ra, rb) if r["accepted"] == [shared]]
@@ -100,7 +87,7 @@ def test_two_running_intervals_from_two_devices(api, team):
         day = f"2026-08-{n + 1:02d}"
         a = iv(team.task["id"], f"{day}T09:00:00Z", None)
         b = iv(team.task["id"], f"{day}T09:10:00Z", None)
-        ra, rb = _race(lambda a=a: laptop.push(a), lambda b=b: phone.push(b))
+        ra, rb = race(lambda a=a: laptop.push(a), lambda b=b: phone.push(b))
         assert ra["accepted"] == [a["id"]] and rb["accepted"] == [b["id"]]
         running = _count(
             api,
