@@ -15,6 +15,7 @@ import facturx
 import pypdf
 import pytest
 from invutil import billing, draft, finalize, track
+from srvutil import race
 
 from server_stub.services.mail import MailSettings
 
@@ -202,12 +203,10 @@ def test_a_foreign_currency_invoice_carries_its_vat_in_the_accounting_currency(a
 
 
 def test_the_same_key_from_two_threads_sends_one_message(api, team, smtp_server):
-    from test_server_concurrency import _race
-
     _client, inv = _books(api, team)
     iid = finalize(team.manager, inv["id"])["id"]
     key = {"Idempotency-Key": "twin"}
-    a, b = _race(*[lambda: team.manager.post(f"/invoices/{iid}/send", headers=key)] * 2)
+    a, b = race(*[lambda: team.manager.post(f"/invoices/{iid}/send", headers=key)] * 2)
     assert a.status_code == b.status_code == 200, (a.text, b.text)
     assert a.json()["delivery_id"] == b.json()["delivery_id"]
     assert {a.json()["status"], b.json()["status"]} <= {"sending", "sent"}
