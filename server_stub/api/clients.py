@@ -13,7 +13,7 @@ from ..authz import Capability
 from ..db.tables import clients, contacts, project_contacts, projects
 from ..errors import PROBLEM_RESPONSES, Invalid, NotFound
 from ..ids import canonical, new_id
-from ..services import rates
+from ..services import audit, rates
 from ..services import workspace as checks
 from . import paging
 from .billing_models import (
@@ -215,8 +215,13 @@ def delete_contact(contact_id: ContactId, actor: CurrentActor, state: State) -> 
     authz.require(actor, authz.Action.EDIT_CLIENT)
     kid = canonical(contact_id)
     with state.db.write() as tx:
-        if tx.conn.execute(select(contacts.c.id).where(contacts.c.id == kid)).first() is None:
+        gone = tx.conn.execute(select(contacts).where(contacts.c.id == kid)).first()
+        if gone is None:
             raise NotFound("contact", "contact_not_found")
+        audit.record(
+            tx.conn, actor_id=actor.user_id, action="contact.delete", entity="contact",
+            entity_id=kid, before={"client_id": gone.client_id, "name": gone.name},
+        )  # fmt: skip
         tx.conn.execute(delete(project_contacts).where(project_contacts.c.contact_id == kid))
         tx.conn.execute(delete(contacts).where(contacts.c.id == kid))
     return Response(status_code=204)

@@ -14,7 +14,7 @@ from ..authz import Capability
 from ..db.tables import clients, project_members, projects, users
 from ..errors import PROBLEM_RESPONSES, ApiError, Forbidden, Invalid, NotFound
 from ..ids import canonical, new_id
-from ..services import rates
+from ..services import audit, rates
 from . import paging
 from .billing_models import RepricedOut
 from .deps import CurrentActor, State
@@ -259,6 +259,13 @@ def put_member(
                 raise Forbidden("only an admin may set pay rates", "pay_rate_admin_only")
             values.update(pay_rate_minor=new_pay[0], pay_currency=new_pay[1])
         since = effective_epoch(tx.conn, body.effective_from, now)
+        before = None if old is None else {"kind": old.kind, "grants": json.loads(old.grants)}
+        after = {"kind": body.kind, "grants": grants}
+        if before != after:  # a role on the project given, changed or widened (rates: rate.*)
+            audit.record(
+                tx.conn, actor_id=actor.user_id, action="membership.set", entity="project",
+                entity_id=pid, before=before, after={"user_id": uid, **after}, at=now,
+            )  # fmt: skip
         if old is not None:
             tx.conn.execute(update(project_members).where(*where).values(**values))
         else:

@@ -143,3 +143,32 @@ def test_secrets_are_scrubbed_and_large_states_digested(api):
     assert list(event["after"]) == ["sha256"] and len(event["after"]["sha256"]) == 64
     with pytest.raises(audit.BadAuditRecord), api.state.db.small_write() as conn:
         audit.record(conn, actor_id=None, action="", entity="test", entity_id=None)
+
+
+def test_project_roles_and_contact_deletions_are_audited(api, team):
+    pid = team.project["id"]
+    joined = [e for e in _events(api, "membership.set") if e["after"]["user_id"] == team.viewer.id]
+    assert [(e["actor_id"], e["before"], e["after"]["kind"]) for e in joined] == [
+        (team.manager.id, None, "viewer")
+    ]
+    # a rate alone is not a role change (rates have their own events); wider grants are
+    api.member(team.manager, pid, team.member, bill_rate={"amount": "80.00", "currency": "EUR"})
+    grants = {"show_entries": True, "show_screenshots": True}
+    api.member(team.manager, pid, team.viewer, kind="viewer", grants=grants)
+    events = [e for e in _events(api, "membership.set") if e["entity_id"] == pid]
+    latest = events[0]
+    assert latest["after"]["user_id"] == team.viewer.id
+    assert latest["before"]["grants"]["show_screenshots"] is False
+    assert latest["after"]["grants"]["show_screenshots"] is True
+    assert [e["after"]["user_id"] for e in events].count(team.member.id) == 1
+
+    r = team.manager.post("/clients", {"name": "Acme", "currency": "EUR"})
+    assert r.status_code == 201, r.text
+    client = r.json()["id"]
+    r = team.manager.post(f"/clients/{client}/contacts", {"name": "Ann", "email": "a@ex.com"})
+    assert r.status_code == 201, r.text
+    contact = r.json()["id"]
+    assert team.manager.delete(f"/contacts/{contact}").status_code == 204
+    (event,) = _events(api, "contact.delete")
+    assert (event["actor_id"], event["entity_id"]) == (team.manager.id, contact)
+    assert event["before"] == {"client_id": client, "name": "Ann"}
