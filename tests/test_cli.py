@@ -248,3 +248,29 @@ def test_python_dash_m_and_console_script_agree(cli, tmp_path):
     assert exe, "the tracker console script is installed"
     p = subprocess.run([exe, "--version"], capture_output=True, text=True, env=cli.env)
     assert p.returncode == 0 and p.stdout.startswith("tracker ")
+
+
+def test_start_create_makes_what_is_missing_in_one_step(cli):
+    missing = cli.fails("start", "Acme / Design")
+    assert "tracker start --create" in missing.err
+    assert cli.ok("project", "list", "--json").json() == []  # the refusal made nothing
+    first = cli.ok("start", "--create", "Acme / Design")
+    assert first.out.splitlines()[0] == "Created project and task Acme/Design"
+    second = cli.ok("start", "--create", "Acme/Build", "--json").json()
+    assert second["created"] == {"task": True, "project": False}
+    assert second["task"] == "Build" and second["ended_at"] is None
+    again = cli.ok("start", "--create", "Acme / Design", "--json").json()  # exists: just starts
+    assert again["created"] == {"task": False, "project": False} and again["task"] == "Design"
+    assert [p["name"] for p in cli.ok("project", "list", "--json").json()] == ["Acme"]
+    titles = sorted(t["title"] for t in cli.ok("task", "list", "--json").json())
+    assert titles == ["Build", "Design"]
+    assert cli.fails("start", "--create", "Acme /", code=1).err.count("\n") == 1
+
+
+def test_dates_accept_today_and_yesterday(cli):
+    clear_of_midnight(BERLIN)
+    today = datetime.now(BERLIN).date()
+    assert cli.ok("day", "--date", "yesterday", "--json").json()["date"] == yesterday()
+    assert cli.ok("day", "--date", "Today", "--json").json()["date"] == today.isoformat()
+    bad = cli.fails("day", "--date", "tomorrowish", code=2)
+    assert "YYYY-MM-DD, today or yesterday" in bad.err

@@ -58,7 +58,7 @@ def test_an_empty_day_and_bad_dates(cli):
     assert "nothing recorded" in cli.ok("day", "--date", "2026-01-05").out
     doc = cli.ok("--json", "day", "--date", "2026-01-05").json()
     assert doc["span_seconds"] == 0 and doc["gaps"] == []
-    cli.fails("day", "--date", "yesterday", code=2)
+    cli.fails("day", "--date", "the day before", code=2)
 
 
 def test_today_counts_the_running_timer_up_to_now(cli):

@@ -42,13 +42,21 @@ def local_instant(day: date, clock_time: time, tz: ZoneInfo) -> datetime:
     return aware.astimezone(UTC)
 
 
-def parse_date(text: str) -> date:
+_WORDS = ", today or yesterday"
+
+
+def parse_date(text: str, today: date | None = None) -> date:
+    """``YYYY-MM-DD``; also ``today`` and ``yesterday`` when ``today`` (the local day) is given."""
+    word = text.strip().lower()
+    if today is not None and word in ("today", "yesterday"):
+        return today if word == "today" else today - timedelta(days=1)
+    bad = f"cannot read date '{text}': use YYYY-MM-DD{_WORDS if today else ''}"
     try:
         d = date.fromisoformat(text.strip())
     except ValueError:
-        raise UsageError(f"cannot read date '{text}': use YYYY-MM-DD") from None
+        raise UsageError(bad) from None
     if len(text.strip()) != 10:
-        raise UsageError(f"cannot read date '{text}': use YYYY-MM-DD")
+        raise UsageError(bad)
     _check_year(d, text)
     return d
 

@@ -19,6 +19,9 @@ from ..timeparse import parse_date, parse_instant
 if TYPE_CHECKING:
     from ..service import Tracker
 
+DAY_WORDS = "YYYY-MM-DD, today or yesterday"
+DAY_HELP = f"the local day: {DAY_WORDS} (default today)"
+
 Run = Callable[["Tracker", argparse.Namespace, "Out"], "int | None"]
 
 

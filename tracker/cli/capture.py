@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from ..timeparse import hms, parse_date, rfc3339_local
-from .base import Commands, Out
+from .base import DAY_HELP, DAY_WORDS, Commands, Out, today
 
 if TYPE_CHECKING:
     from ..service import Tracker
@@ -16,18 +16,18 @@ if TYPE_CHECKING:
 def register(commands: Commands) -> None:
     p = commands.add("activity", "activity per 10-minute slot (active seconds, %, event counts)",
                      run_activity)  # fmt: skip
-    p.add_argument("--date", metavar="YYYY-MM-DD", help="the local day (default today)")
+    p.add_argument("--date", metavar="YYYY-MM-DD", help=DAY_HELP)
     shots = commands.group("screenshots", "the screenshots kept on this computer",
                            run_screenshots)  # fmt: skip
     p = shots.add("list", "list screenshots and when each leaves the machine")
-    p.add_argument("--date", metavar="YYYY-MM-DD", help="only this local day")
+    p.add_argument("--date", metavar="YYYY-MM-DD", help=f"only this local day: {DAY_WORDS}")
     p = shots.add("delete", "delete a screenshot (on the server too once uploaded)")
     p.add_argument("id")
 
 
 def run_activity(svc: Tracker, args: argparse.Namespace, out: Out) -> None:
     tz = svc.tz
-    day = parse_date(args.date) if args.date else None
+    day = parse_date(args.date, today(svc)) if args.date else None
     rows = svc.activity(day)
     if out.json:
         out.data([
@@ -64,7 +64,7 @@ def run_screenshots(svc: Tracker, args: argparse.Namespace, out: Out) -> None:
     from ..store.capture import shot_status
 
     tz = svc.tz
-    day = parse_date(args.date) if args.date else None
+    day = parse_date(args.date, today(svc)) if args.date else None
     shots = svc.screenshots(day)
     review = int(svc.config_get("screenshots.review_minutes"))
     now = svc.clock.now()

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from ..timeparse import parse_date, rfc3339_local
-from .base import Commands, Out
+from .base import DAY_HELP, Commands, Out, today
 
 if TYPE_CHECKING:
     from ..service import Tracker
@@ -24,7 +24,7 @@ LABELS = {
 def register(commands: Commands) -> None:
     p = commands.add("day", "a day accounted for: tracked, away (kept or discarded), asleep "
                      "and untracked time, which sum to the span", run_day)  # fmt: skip
-    p.add_argument("--date", metavar="YYYY-MM-DD", help="the local day (default today)")
+    p.add_argument("--date", metavar="YYYY-MM-DD", help=DAY_HELP)
 
 
 def hm(seconds: int) -> str:
@@ -32,7 +32,7 @@ def hm(seconds: int) -> str:
 
 
 def run_day(svc: Tracker, args: argparse.Namespace, out: Out) -> None:
-    d = svc.day(parse_date(args.date) if args.date else None)
+    d = svc.day(parse_date(args.date, today(svc)) if args.date else None)
     a = d.account
 
     def at(t: int) -> datetime:

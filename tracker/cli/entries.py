@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import UsageError
 from ..timeparse import hms, parse_date, parse_duration, parse_instant
-from .base import Commands, Out, add_range, days, on_day, today
+from .base import DAY_HELP, Commands, Out, add_range, days, on_day, today
 
 if TYPE_CHECKING:
     from ..service import Tracker
@@ -20,7 +20,7 @@ def register(commands: Commands) -> None:
     p.add_argument("--from", dest="start", metavar="T")
     p.add_argument("--to", dest="end", metavar="T")
     p.add_argument("--duration", metavar="D", help="1h30m, 90m or 1:30")
-    p.add_argument("--date", metavar="YYYY-MM-DD", help="the local day (default today)")
+    p.add_argument("--date", metavar="YYYY-MM-DD", help=DAY_HELP)
     p.add_argument("--at", metavar="HH:MM", help="start of a --duration entry")
     p.add_argument("--note", default="")
 
@@ -48,7 +48,7 @@ def register(commands: Commands) -> None:
 
 def run_add(svc: Tracker, args: argparse.Namespace, out: Out) -> None:
     tz = svc.tz
-    day = parse_date(args.date) if args.date else today(svc)
+    day = parse_date(args.date, today(svc)) if args.date else today(svc)
     if args.duration is not None:
         if args.start or args.end:
             raise UsageError("give either --from/--to or --duration, not both")

@@ -19,6 +19,9 @@ def register(commands: Commands) -> None:
     p.add_argument("task", help="task id, or 'Project/Task title'")
     p.add_argument("--at", help="start time (HH:MM today, or RFC 3339)")
     p.add_argument("--note", default="")
+    p.add_argument(
+        "--create", action="store_true", help="make the 'Project/Task' it names when missing"
+    )
     p = commands.add("stop", "stop the running timer", run_stop)
     p.add_argument("--at", help="stop time (HH:MM today, or RFC 3339)")
     commands.add("status", "what is running, and for how long", run_status)
@@ -26,7 +29,14 @@ def register(commands: Commands) -> None:
 
 def run_start(svc: Tracker, args: argparse.Namespace, out: Out) -> None:
     tz = svc.tz
-    plan = svc.start(args.task, on_day(args.at, tz, today(svc)), args.note)
+    at = on_day(args.at, tz, today(svc))
+    made = None
+    with svc.store.transaction():  # a task made here exists only if its timer starts
+        task = args.task
+        if args.create:
+            made = svc.quick_task(task)
+            task = made.task.id
+        plan = svc.start(task, at, args.note)
     # Re-read for the sync state; another process may have discarded it meanwhile (a start
     # in the same second), and then the plan is what happened.
     new = svc.store.get_interval(plan.new.id) or plan.new
@@ -36,8 +46,13 @@ def run_start(svc: Tracker, args: argparse.Namespace, out: Out) -> None:
         if plan.stopped is not None:
             stopped = svc.store.get_interval(plan.stopped.id) or plan.stopped
             obj["stopped"] = out.entry(stopped, now)
+        if made is not None:
+            obj["created"] = {"task": made.new_task, "project": made.new_project}
         out.data(obj)
     else:
+        if made is not None and made.new_task:
+            what = "project and task" if made.new_project else "task"
+            out.line(f"Created {what} {made.task.project_name}/{made.task.title}")
         if plan.stopped is not None:
             s = svc.store.get_interval(plan.stopped.id) or plan.stopped
             out.line(f"Stopped {s.project_name}/{s.task_title} after "

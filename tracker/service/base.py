@@ -88,7 +88,10 @@ class Base:
             raise Ambiguous(
                 f"'{ref}' matches several tasks: {labels}; give 'Project/Task' or the id"
             )
-        raise NotFound(f"no task '{ref}': see `tracker task list`, or give 'Project/Task title'")
+        raise NotFound(
+            f"no task '{ref}': see `tracker task list`; to make it, "
+            f"`tracker task add PROJECT TITLE` or `tracker start --create 'Project/Task'`"
+        )
 
     def entry(self, ref: str) -> Interval:
         ref = ref.strip()
