@@ -312,6 +312,9 @@ def test_invoice_pages_draft_finalize_pay_and_void_by_forms(api, team):
     v = _browser(api)
     web_login(v, team.viewer.email)
     assert "Draft" not in v.get(f"/portal/projects/{team.project['id']}").text
+    for suffix in ("", ".pdf", ".html", ".xml"):  # nor its documents with the page's session
+        assert v.get(f"{API}/invoices/{iid}{suffix}").status_code == 404, suffix
+    assert v.get(inv_page).status_code == 403 and "€200.00" not in v.get(inv_page).text
     assert (
         b.post(f"/dashboard/invoices/{iid}/finalize", headers={"Origin": ORIGIN}).status_code == 403
     )
@@ -343,7 +346,15 @@ def test_invoice_pages_draft_finalize_pay_and_void_by_forms(api, team):
     web_login(a, team.admin.email)
     r = web_post(a, f"/dashboard/invoices/{iid}/void", f"/dashboard/invoices/{iid}",
                  {"reason": "wrong client"})  # fmt: skip
-    assert r.status_code in (303, 409), r.text
+    assert r.status_code == 303 and r.headers["location"].endswith("done=voided"), r.text
+    page = a.get(r.headers["location"]).text
+    assert "The invoice is void" in page and number in page and "Void ·" in page
+    cn_link = re.search(r'href="(/dashboard/invoices/[0-9a-f-]+)">open its credit note', page)
+    credit = a.get(cn_link.group(1)).text
+    assert re.search(r"Credit note CN-\d{4}-\d{4}", credit) and "-€200.00" in credit
+    assert f'href="/dashboard/invoices/{iid}">the voided invoice' in credit
+    assert "Void invoice" not in credit  # a credit note is not voided (409 not_voidable)
+    assert "Void invoice" not in page and "Record a payment" not in page  # nothing left to do
     assert v.get(f"/dashboard/invoices/{iid}").status_code == 403  # never the manager's page
 
 
