@@ -75,6 +75,11 @@ def test_every_page_passes_axe_and_is_photographed(site, context):
             "portal-project-ungranted": f"/portal/projects/{site.projects['app']['id']}",
         },
     }
+    web = site.projects["web"]["id"]
+    for who, body in (("client", "Could the launch move to Friday?"),
+                      ("manager", "Yes: Friday it is, we will send the new plan.")):  # fmt: skip
+        with site.api(who) as u:
+            assert u.post(f"/projects/{web}/messages", json={"body": body}).status_code == 201
     found = {}
     for who, named in pages.items():
         sign_in(page, site, who)
@@ -83,6 +88,8 @@ def test_every_page_passes_axe_and_is_photographed(site, context):
             response = page.goto(site.url + path)
             found[name] = _serious(page)
             shot(page, name)
+            if name == "client":  # the contact's history ends with the project's chat
+                assert "Could the launch move to Friday?" in page.inner_text("main")
             if response.status == 404:  # the page's own 404 is logged as a failed load
                 assert name in ("not-found", "portal-project-ungranted")
                 del errors[errors_before:]
