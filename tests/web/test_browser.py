@@ -5,6 +5,7 @@ a cross-origin form refused, the charts without JavaScript, and the screenshots 
 from __future__ import annotations
 
 import http.server
+import re
 import threading
 from pathlib import Path
 
@@ -186,12 +187,14 @@ def test_a_form_on_another_site_cannot_sign_anyone_out(site, context):
         evil.server_close()
 
 
-def _press_on(page, locator, key: str = "Enter", tabs: int = 60) -> None:
-    """Tab until ``locator`` has the focus, then press ``key``: keyboard only, no clicks."""
+def _press_on(page, locator, key: str | None = "Enter", tabs: int = 60) -> None:
+    """Tab until ``locator`` has the focus, then press ``key`` (None: just focus it): keyboard
+    only, no clicks."""
     for _ in range(tabs):
         page.keyboard.press("Tab")
         if locator.evaluate("e => e === document.activeElement"):
-            page.keyboard.press(key)
+            if key:
+                page.keyboard.press(key)
             return
     pytest.fail(f"{locator} is not reachable by Tab")
 
@@ -226,3 +229,35 @@ def test_invoice_actions_by_keyboard_and_the_client_sees_the_issued_invoice(site
     assert number in text and "Financial summary" in text and "Draft" not in text
     assert not _serious(page), "portal with invoices"
     shot(page, "portal-project")
+
+
+def test_voiding_by_keyboard_issues_a_credit_note_the_client_sees(site, context):
+    """An admin voids the issued invoice without a mouse (the confirm question answered) and
+    reaches its credit note by the link; the client's portal then lists both, and no draft."""
+    page = context.new_page()
+    sign_in(page, site, "admin")
+    link = page.get_by_role("link", name=re.compile(r"^INV-\d{4}-\d{4}$")).first
+    number = link.inner_text()
+    with page.expect_navigation():
+        _press_on(page, link)
+    assert page.inner_text("h1") == f"Invoice {number}"
+    pdf = page.get_by_role("link", name="Download the PDF")
+    _press_on(page, pdf, key=None)  # reachable by Tab (the download itself is tested above)
+    questions: list[str] = []
+    page.once("dialog", lambda d: (questions.append(d.message), d.accept()))
+    _press_on(page, page.get_by_label("Reason"), key=None)
+    page.keyboard.type("billed to the wrong month")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert questions == ["Void this invoice? A credit note is issued."]
+    main = page.inner_text("main")
+    assert "The invoice is void" in main and page.inner_text(".lead").startswith("Void")
+    with page.expect_navigation():
+        _press_on(page, page.get_by_role("link", name="open its credit note"))
+    credit = page.inner_text("h1")
+    assert re.fullmatch(r"Credit note CN-\d{4}-\d{4}", credit), credit
+    assert not _serious(page), "credit note"
+    sign_in(page, site, "client")
+    page.goto(site.url + f"/portal/projects/{site.projects['web']['id']}")
+    text = page.inner_text("main")
+    assert number in text and credit.split()[-1] in text and "Draft" not in text
