@@ -261,3 +261,35 @@ def test_voiding_by_keyboard_issues_a_credit_note_the_client_sees(site, context)
     page.goto(site.url + f"/portal/projects/{site.projects['web']['id']}")
     text = page.inner_text("main")
     assert number in text and credit.split()[-1] in text and "Draft" not in text
+
+
+def test_a_share_link_by_keyboard_password_then_revoked(site, context):
+    """Someone without an account opens a password-protected link: a wrong password keeps the
+    form, the right one (typed, Enter) shows the project with the link's grants and nothing
+    else; once revoked the link is a plain 404 page, for the open page too."""
+    page = context.new_page()
+    page.context.clear_cookies()
+    with site.api("manager") as m:
+        r = m.post(
+            f"/projects/{site.projects['web']['id']}/share-links",
+            json={"grants": {"show_members": True}, "password": "open sesame"},
+        )
+        assert r.status_code == 201, r.text
+        link, link_id = r.json()["url"], r.json()["id"]
+    url = site.url + "/shared/" + link.split("/shared/", 1)[1]
+    page.goto(url)
+    for typed, expected in (("not it", "not right"), ("open sesame", "Northwind website")):
+        page.keyboard.type(typed)  # the password field has the focus on arrival
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
+        assert expected in page.inner_text("main"), typed
+    content = page.content()
+    assert "Dana Developer" in content  # show_members
+    for secret in ("Internal tooling", "Build scripts", "41.50", "Sign out", "Draft"):
+        assert secret not in content, secret
+    assert not _serious(page), "shared page after its password"
+    with site.api("manager") as m:
+        assert m.delete(f"/share-links/{link_id}").status_code == 204
+    response = page.goto(url)
+    assert response.status == 404 and "Northwind website" not in page.content()
+    assert "There is no such shared page" in page.inner_text("main")
