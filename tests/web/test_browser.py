@@ -38,6 +38,10 @@ def test_keyboard_sign_in_lands_every_role_and_signs_out(site, context):
         sign_in(page, site, who)
         assert page.url == site.url + landing, who
         assert page.get_by_role("heading", level=1).count() == 1
+        [cookie] = [c for c in context.cookies() if c["name"] == "tracker_session"]
+        assert cookie["httpOnly"] and cookie["sameSite"] == "Lax" and cookie["path"] == "/"
+        assert not cookie["secure"]  # plain http on loopback (Secure behind https: tests/server)
+        assert page.evaluate("document.cookie").find("tracker_session") == -1  # no script sees it
         # Sign out by keyboard: tab to the button, Enter.
         button = page.get_by_role("button", name="Sign out")
         for _ in range(12):
