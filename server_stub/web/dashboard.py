@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request
 from .. import authz
 from ..api.ranges import resolve_tz
 from ..db.tables import projects as projects_t
-from ..services import reports
+from ..services import messages, reports
 from ..services import totals as svc
 from . import invoices
 from . import period as periods
@@ -19,6 +19,7 @@ from .deps import PageActor, PageError, State, need, render
 from .report import time_report
 
 router = APIRouter(include_in_schema=False)
+CLIENT_MESSAGES = 20  # the newest messages a client's history shows
 
 
 def _id(raw: str, what: str) -> str:
@@ -100,7 +101,17 @@ def client_history(client_id: str, request: Request, actor: PageActor, state: St
             )
             for r in rows:
                 months[r["day"][:7]] = months.get(r["day"][:7], 0) + r["seconds"]
+        billed = []
+        if authz.may(actor, authz.Action.SEE_INVOICES):
+            billed, _ = invoices.svc.listing(conn, actor, now, client_id=cid, limit=100)
+    chat = []  # the contact's side of the story: the newest messages of the client's projects
+    pnames = {p.id: p.name for p in projects}
+    for p in projects:
+        got, _ = messages.page(state.db, actor, p.id, limit=CLIENT_MESSAGES)
+        chat.extend({**m, "project": pnames[p.id]} for m in got)
+    chat.sort(key=lambda m: m["created_at"], reverse=True)
     return render(
         request, "client.html", title=client.name, client=client, projects=projects,
-        months=sorted(months.items()), tz=tz, now=now,
+        months=sorted(months.items()), tz=tz, now=now, invoices=billed,
+        chat=chat[:CLIENT_MESSAGES],
     )  # fmt: skip

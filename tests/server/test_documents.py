@@ -5,11 +5,14 @@ PDF rendering is slow: each document is rendered once per module (module-scoped 
 
 from __future__ import annotations
 
+import copy
 import io
 import re
+from urllib.parse import unquote
 
 import pypdf
 import pytest
+import zxingcpp
 from docsnap import credit_note, manual_line, many_lines, snapshot, team_invoice, time_line
 
 from server_stub.services import documents
@@ -92,10 +95,13 @@ def test_a_long_invoice_paginates_with_repeated_headers(long_pdf):
     pages = len(reader.pages)
     assert pages > 1
     texts = [p.extract_text() for p in reader.pages]
-    assert f"page 1 of {pages}" in texts[0]
-    assert f"page {pages} of {pages}" in texts[-1]
-    for text in texts[1:-1]:  # the table header repeats on every page the table runs over
+    for n, text in enumerate(texts, 1):  # "page N of M" on every page
+        assert f"page {n} of {pages}" in text, n
+    # The table runs over every page with its header repeated, and no line is lost between.
+    for text in texts:
         assert "DESCRIPTION" in text.upper() and "AMOUNT" in text.upper()
+    assert sum(t.count("Website / Homepage — Member") for t in texts) == 200
+    assert "Total" in texts[-1] and "Please pay" in texts[-1]  # the sums close the last page
     assert all("DRAFT" in t for t in texts)  # the mark is on every page
     assert reader.attachments == {}  # a draft has no e-invoice
     assert "Website / Homepage — Member 19" in texts[0] + texts[1]
@@ -164,6 +170,68 @@ def test_epc_qr_only_for_a_payable_final_eur_invoice_with_an_iban():
     assert not has_qr(snapshot(number=None), status="draft")
     assert not has_qr(credit_note(snapshot()))
     assert "IBAN DE89370400440532013000" in documents.render_html(snapshot(), status="final")
+
+
+def _qr_matrix(html: str) -> list[list[bool]]:
+    """The modules of the page's QR code, read from segno's SVG path ("M x y", "m dx dy", "h n":
+    a dark run of n modules on the row at y)."""
+    uri = re.search(r'src="(data:image/svg\+xml[^"]+)"', html).group(1)
+    svg = unquote(uri.split(",", 1)[1])
+    path = re.search(r"d='([^']+)'", svg).group(1)
+    size = int(re.search(r"width='(\d+)'", svg).group(1)) // 4  # scale(4), no border
+    rows = [[False] * size for _ in range(size)]
+    x = y = 0.0
+    for op, a, b in re.findall(r"([Mmh])(-?[\d.]+)(?: (-?[\d.]+))?", path):
+        if op == "M":
+            x, y = float(a), float(b)
+        elif op == "m":
+            x, y = x + float(a), y + float(b)
+        else:
+            for col in range(int(x), int(x + float(a))):
+                rows[int(y)][col] = True
+            x += float(a)
+    return rows
+
+
+def _decode_qr(html: str) -> str:
+    """Decode the QR code as a banking app's camera would (zxing-cpp on a rendered image)."""
+    from PIL import Image
+
+    rows = _qr_matrix(html)
+    scale, quiet = 8, 4
+    side = (len(rows) + 2 * quiet) * scale
+    img = Image.new("L", (side, side), 255)
+    for r, row in enumerate(rows):
+        for c, dark in enumerate(row):
+            if dark:
+                x0, y0 = (c + quiet) * scale, (r + quiet) * scale
+                img.paste(0, (x0, y0, x0 + scale, y0 + scale))
+    [found] = zxingcpp.read_barcodes(img)
+    return found.text
+
+
+def test_the_epc_qr_code_carries_the_sepa_transfer():
+    """The GiroCode (EPC069-12) decodes to a credit transfer of the total to the seller's IBAN
+    with the invoice number as its reference: what a banking app pre-fills."""
+    snap = snapshot([time_line("12.50", 9000), time_line("3.25", 11000, who="Bo Chen")])
+    payload = _decode_qr(documents.render_html(snap, status="final")).split("\n")
+    assert payload[0] == "BCD" and payload[1] in ("001", "002") and payload[3] == "SCT"
+    assert payload[2] in "12345678"  # a character set EPC069-12 names (segno picks the smallest)
+    assert payload[4] == "COBADEFFXXX"
+    assert payload[5] == "Studio Nord GmbH"
+    assert payload[6] == "DE89370400440532013000"
+    assert payload[7] == f"EUR{snap['total_minor'] / 100:.2f}" == "EUR1764.18"
+    assert "INV-2026-0007" in payload[9:]  # the remittance text: the invoice number
+    no_bic = copy.deepcopy(snap)
+    no_bic["seller"]["bic"] = None
+    assert _decode_qr(documents.render_html(no_bic, status="final")).split("\n")[4] == ""
+    # A name outside Latin-1 is sent in the character set the code names (3: ISO 8859-2);
+    # the decoder hands the bytes back as Latin-1, a banking app reads them in that set.
+    polish = copy.deepcopy(snap)
+    polish["seller"]["legal_name"] = "Studio Łódź"
+    raw = _decode_qr(documents.render_html(polish, status="final")).split("\n")
+    charset = {"1": "utf-8", "2": "iso8859-1", "3": "iso8859-2"}[raw[2]]
+    assert raw[5].encode("latin-1").decode(charset) == "Studio Łódź"
 
 
 def test_unknown_status_is_refused():

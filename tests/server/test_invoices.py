@@ -213,6 +213,12 @@ def test_issued_invoice_reads_the_same_forever(api, team):
         "bill_rate": {"amount": "100", "currency": "EUR"}, "currency": "EUR",
         "effective_from": "1971-01-01"})  # fmt: skip
     assert r.status_code == 200, r.text
+    r = team.admin.patch("/workspace", {  # the legal details an e-invoice needs
+        "legal_name": "Studio Nord GmbH", "address": "Hafenstraße 12", "postcode": "20457",
+        "city": "Hamburg", "country": "DE", "tax_id": "DE123456789"})  # fmt: skip
+    assert r.status_code == 200, r.text
+    r = team.manager.patch(f"/clients/{b.client['id']}", {"country": "US", "city": "Boston"})
+    assert r.status_code == 200, r.text
     track(team.member, b.task["id"], "2026-11-02", "09:00", "10:00")
     r = team.manager.post("/invoices", {"client_id": b.client["id"], "from": "2026-11-01",
                                         "to": "2026-11-30"})  # fmt: skip
@@ -227,6 +233,9 @@ def test_issued_invoice_reads_the_same_forever(api, team):
     assert inv["fx"][0]["set_at"].startswith("2026-11-25T12:00:00")
     out = finalize(team.manager, inv["id"])
     before = _source(api, team.manager, inv["id"])[0]
+    documents = {suffix: team.manager.get(f"/invoices/{inv['id']}{suffix}") for suffix in
+                 (".html", ".xml")}  # fmt: skip
+    assert all(r.status_code == 200 for r in documents.values()), documents[".xml"].text
     api.app.state.tracker.clock.set(datetime(2026, 11, 26, 12, 0, tzinfo=UTC))
     for call in (
         lambda: team.admin.put("/exchange-rates/EUR/USD", {"rate": "1.2"}),
@@ -244,6 +253,9 @@ def test_issued_invoice_reads_the_same_forever(api, team):
     assert after["lines"] == out["lines"] and after["total"] == out["total"]
     assert after["fx"] == out["fx"]
     assert _source(api, team.manager, inv["id"])[0] == before
+    for suffix, then in documents.items():  # re-rendered to the same bytes (the e-invoice too)
+        assert team.manager.get(f"/invoices/{inv['id']}{suffix}").content == then.content, suffix
+    assert b"Acme 2" not in documents[".html"].content and b"Boston" in documents[".xml"].content
 
 
 def test_midnight_interval_belongs_to_its_first_day(api, team):

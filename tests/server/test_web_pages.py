@@ -312,6 +312,9 @@ def test_invoice_pages_draft_finalize_pay_and_void_by_forms(api, team):
     v = _browser(api)
     web_login(v, team.viewer.email)
     assert "Draft" not in v.get(f"/portal/projects/{team.project['id']}").text
+    for suffix in ("", ".pdf", ".html", ".xml"):  # nor its documents with the page's session
+        assert v.get(f"{API}/invoices/{iid}{suffix}").status_code == 404, suffix
+    assert v.get(inv_page).status_code == 403 and "€200.00" not in v.get(inv_page).text
     assert (
         b.post(f"/dashboard/invoices/{iid}/finalize", headers={"Origin": ORIGIN}).status_code == 403
     )
@@ -343,7 +346,15 @@ def test_invoice_pages_draft_finalize_pay_and_void_by_forms(api, team):
     web_login(a, team.admin.email)
     r = web_post(a, f"/dashboard/invoices/{iid}/void", f"/dashboard/invoices/{iid}",
                  {"reason": "wrong client"})  # fmt: skip
-    assert r.status_code in (303, 409), r.text
+    assert r.status_code == 303 and r.headers["location"].endswith("done=voided"), r.text
+    page = a.get(r.headers["location"]).text
+    assert "The invoice is void" in page and number in page and "Void ·" in page
+    cn_link = re.search(r'href="(/dashboard/invoices/[0-9a-f-]+)">open its credit note', page)
+    credit = a.get(cn_link.group(1)).text
+    assert re.search(r"Credit note CN-\d{4}-\d{4}", credit) and "-€200.00" in credit
+    assert f'href="/dashboard/invoices/{iid}">the voided invoice' in credit
+    assert "Void invoice" not in credit  # a credit note is not voided (409 not_voidable)
+    assert "Void invoice" not in page and "Record a payment" not in page  # nothing left to do
     assert v.get(f"/dashboard/invoices/{iid}").status_code == 403  # never the manager's page
 
 
@@ -392,3 +403,45 @@ def test_chat_and_files_on_the_portal_page_follow_the_project(api, team):
     )
     assert r.status_code == 404
     assert team.other_member.get(f"/projects/{other}/files").json()["items"] == []
+
+
+def test_a_clients_history_shows_projects_months_invoices_and_messages(api, team):
+    """``/dashboard/clients/{id}``: the contact's activity history (issue 10): its projects,
+    time by month, every invoice with its state and balance, and the newest chat messages."""
+    from invutil import billing, draft, finalize, track
+
+    b_ = billing(api, team)
+    cid = b_.client["id"]
+    track(team.member, b_.task["id"], "2026-10-20", "09:00", "11:00")
+    track(team.member, b_.task["id"], "2026-11-03", "09:00", "10:30")
+    final = finalize(team.manager, draft(team.manager, cid, "2026-10-01", "2026-10-31")["id"])
+    pending = draft(team.manager, cid)
+    r = team.manager.post(f"/invoices/{final['id']}/payments",
+                          {"amount": {"amount": "50.00", "currency": "EUR"},
+                           "date": "2026-11-20"})  # fmt: skip
+    assert r.status_code == 201, r.text
+    api.member(team.manager, team.project["id"], team.viewer, kind="viewer", grants={})
+    chat = f"/projects/{team.project['id']}/messages"
+    for who, body in ((team.viewer, "Can we move the launch?"), (team.manager, "Yes: <b>Fri</b>")):
+        assert who.post(chat, {"body": body}).status_code == 201
+    other = team.manager.post("/clients", {"name": "Other Co", "currency": "EUR"}).json()
+    b = _browser(api)
+    web_login(b, team.manager.email)
+    page = b.get(f"/dashboard/clients/{cid}")
+    assert page.status_code == 200, page.text
+    text = page.text
+    assert team.project["name"] in text
+    assert "2026-10" in text and "2:00" in text and "2026-11" in text and "1:30" in text
+    assert f'href="/dashboard/invoices/{final["id"]}">{final["number"]}</a>' in text
+    assert f'href="/dashboard/invoices/{pending["id"]}">Draft</a>' in text
+    assert "partially paid" in text and "€150.00" in text  # 200.00 invoiced, 50.00 paid
+    assert text.index("Yes: &lt;b&gt;Fri&lt;/b&gt;") < text.index("Can we move the launch?")
+    assert "<b>Fri</b>" not in text  # the body is escaped; the newest message comes first
+    empty = b.get(f"/dashboard/clients/{other['id']}").text
+    assert "No invoices yet." in empty and "No messages yet." in empty
+    assert final["number"] not in empty and "Can we move" not in empty
+    for who in (team.member, team.viewer):  # the manager's page only
+        c = _browser(api)
+        web_login(c, who.email)
+        r = c.get(f"/dashboard/clients/{cid}")
+        assert r.status_code == 403 and final["number"] not in r.text and "Can we" not in r.text

@@ -5,6 +5,7 @@ a cross-origin form refused, the charts without JavaScript, and the screenshots 
 from __future__ import annotations
 
 import http.server
+import re
 import threading
 from pathlib import Path
 
@@ -37,6 +38,10 @@ def test_keyboard_sign_in_lands_every_role_and_signs_out(site, context):
         sign_in(page, site, who)
         assert page.url == site.url + landing, who
         assert page.get_by_role("heading", level=1).count() == 1
+        [cookie] = [c for c in context.cookies() if c["name"] == "tracker_session"]
+        assert cookie["httpOnly"] and cookie["sameSite"] == "Lax" and cookie["path"] == "/"
+        assert not cookie["secure"]  # plain http on loopback (Secure behind https: tests/server)
+        assert page.evaluate("document.cookie").find("tracker_session") == -1  # no script sees it
         # Sign out by keyboard: tab to the button, Enter.
         button = page.get_by_role("button", name="Sign out")
         for _ in range(12):
@@ -75,6 +80,11 @@ def test_every_page_passes_axe_and_is_photographed(site, context):
             "portal-project-ungranted": f"/portal/projects/{site.projects['app']['id']}",
         },
     }
+    web = site.projects["web"]["id"]
+    for who, body in (("client", "Could the launch move to Friday?"),
+                      ("manager", "Yes: Friday it is, we will send the new plan.")):  # fmt: skip
+        with site.api(who) as u:
+            assert u.post(f"/projects/{web}/messages", json={"body": body}).status_code == 201
     found = {}
     for who, named in pages.items():
         sign_in(page, site, who)
@@ -83,6 +93,8 @@ def test_every_page_passes_axe_and_is_photographed(site, context):
             response = page.goto(site.url + path)
             found[name] = _serious(page)
             shot(page, name)
+            if name == "client":  # the contact's history ends with the project's chat
+                assert "Could the launch move to Friday?" in page.inner_text("main")
             if response.status == 404:  # the page's own 404 is logged as a failed load
                 assert name in ("not-found", "portal-project-ungranted")
                 del errors[errors_before:]
@@ -179,12 +191,14 @@ def test_a_form_on_another_site_cannot_sign_anyone_out(site, context):
         evil.server_close()
 
 
-def _press_on(page, locator, key: str = "Enter", tabs: int = 60) -> None:
-    """Tab until ``locator`` has the focus, then press ``key``: keyboard only, no clicks."""
+def _press_on(page, locator, key: str | None = "Enter", tabs: int = 60) -> None:
+    """Tab until ``locator`` has the focus, then press ``key`` (None: just focus it): keyboard
+    only, no clicks."""
     for _ in range(tabs):
         page.keyboard.press("Tab")
         if locator.evaluate("e => e === document.activeElement"):
-            page.keyboard.press(key)
+            if key:
+                page.keyboard.press(key)
             return
     pytest.fail(f"{locator} is not reachable by Tab")
 
@@ -219,3 +233,67 @@ def test_invoice_actions_by_keyboard_and_the_client_sees_the_issued_invoice(site
     assert number in text and "Financial summary" in text and "Draft" not in text
     assert not _serious(page), "portal with invoices"
     shot(page, "portal-project")
+
+
+def test_voiding_by_keyboard_issues_a_credit_note_the_client_sees(site, context):
+    """An admin voids the issued invoice without a mouse (the confirm question answered) and
+    reaches its credit note by the link; the client's portal then lists both, and no draft."""
+    page = context.new_page()
+    sign_in(page, site, "admin")
+    link = page.get_by_role("link", name=re.compile(r"^INV-\d{4}-\d{4}$")).first
+    number = link.inner_text()
+    with page.expect_navigation():
+        _press_on(page, link)
+    assert page.inner_text("h1") == f"Invoice {number}"
+    pdf = page.get_by_role("link", name="Download the PDF")
+    _press_on(page, pdf, key=None)  # reachable by Tab (the download itself is tested above)
+    questions: list[str] = []
+    page.once("dialog", lambda d: (questions.append(d.message), d.accept()))
+    _press_on(page, page.get_by_label("Reason"), key=None)
+    page.keyboard.type("billed to the wrong month")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert questions == ["Void this invoice? A credit note is issued."]
+    main = page.inner_text("main")
+    assert "The invoice is void" in main and page.inner_text(".lead").startswith("Void")
+    with page.expect_navigation():
+        _press_on(page, page.get_by_role("link", name="open its credit note"))
+    credit = page.inner_text("h1")
+    assert re.fullmatch(r"Credit note CN-\d{4}-\d{4}", credit), credit
+    assert not _serious(page), "credit note"
+    sign_in(page, site, "client")
+    page.goto(site.url + f"/portal/projects/{site.projects['web']['id']}")
+    text = page.inner_text("main")
+    assert number in text and credit.split()[-1] in text and "Draft" not in text
+
+
+def test_a_share_link_by_keyboard_password_then_revoked(site, context):
+    """Someone without an account opens a password-protected link: a wrong password keeps the
+    form, the right one (typed, Enter) shows the project with the link's grants and nothing
+    else; once revoked the link is a plain 404 page, for the open page too."""
+    page = context.new_page()
+    page.context.clear_cookies()
+    with site.api("manager") as m:
+        r = m.post(
+            f"/projects/{site.projects['web']['id']}/share-links",
+            json={"grants": {"show_members": True}, "password": "open sesame"},
+        )
+        assert r.status_code == 201, r.text
+        link, link_id = r.json()["url"], r.json()["id"]
+    url = site.url + "/shared/" + link.split("/shared/", 1)[1]
+    page.goto(url)
+    for typed, expected in (("not it", "not right"), ("open sesame", "Northwind website")):
+        page.keyboard.type(typed)  # the password field has the focus on arrival
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
+        assert expected in page.inner_text("main"), typed
+    content = page.content()
+    assert "Dana Developer" in content  # show_members
+    for secret in ("Internal tooling", "Build scripts", "41.50", "Sign out", "Draft"):
+        assert secret not in content, secret
+    assert not _serious(page), "shared page after its password"
+    with site.api("manager") as m:
+        assert m.delete(f"/share-links/{link_id}").status_code == 204
+    response = page.goto(url)
+    assert response.status == 404 and "Northwind website" not in page.content()
+    assert "There is no such shared page" in page.inner_text("main")

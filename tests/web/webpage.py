@@ -16,6 +16,7 @@ DOCS_SHOTS = {
     "login",
     "dashboard",
     "member",
+    "client",
     "me",
     "portal",
     "portal-project",
