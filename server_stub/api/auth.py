@@ -5,9 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 
 from ..errors import PROBLEM_RESPONSES, ApiError, NotAuthenticated
-from ..services import accounts
+from ..services import accounts, notices, sign_in_links
+from ..timefmt import utc_datetime
 from .deps import CurrentActor, State
-from .models import TokenIn, TokenOut, UserOut
+from .models import TokenIn, TokenOut, UserOut, WebLinkIn, WebLinkOut
 
 router = APIRouter(tags=["auth"], responses=PROBLEM_RESPONSES)
 
@@ -55,3 +56,19 @@ def me(actor: CurrentActor, state: State) -> dict:
     with state.db.read() as conn:
         row = conn.execute(select(users).where(users.c.id == actor.user_id)).one()
     return accounts.user_out(row)
+
+
+@router.post("/auth/web-link", status_code=201, response_model=WebLinkOut)
+def create_web_link(
+    actor: CurrentActor, state: State, request: Request, body: WebLinkIn | None = None
+) -> dict:
+    """A one-time link that signs the caller in to the web pages (60 seconds, once): for the
+    desktop app's "Open the web dashboard". Only for the token's own account."""
+    now = state.now()
+    minted = sign_in_links.mint(
+        state.db, user_id=actor.user_id, next_=body.next if body else None, now=now
+    )
+    return {
+        "url": sign_in_links.link_url(notices.public_url(state, request), minted.secret),
+        "expires_at": utc_datetime(minted.expires_at),
+    }

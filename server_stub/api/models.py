@@ -84,6 +84,25 @@ class TokenOut(BaseModel):
     user: UserOut
 
 
+def _same_site_path(value: str) -> str:
+    from ..services.sign_in_links import safe_next
+
+    if safe_next(value) != value:
+        raise ValueError("must be a path on this server, such as /dashboard")
+    return value
+
+
+class WebLinkIn(BaseModel):
+    next: Annotated[str, Field(max_length=500), AfterValidator(_same_site_path)] | None = Field(
+        default=None, description="where the browser goes once signed in (default: its landing)"
+    )
+
+
+class WebLinkOut(BaseModel):
+    url: str = Field(description="the one-time sign-in link: open it in a browser, once")
+    expires_at: datetime
+
+
 class UserIn(BaseModel):
     email: Email
     name: Name

@@ -338,6 +338,24 @@ web_sessions = Table(
     Index("ix_web_sessions_expires_at", "expires_at"),
 )
 
+# One-time sign-in links (``POST /api/v1/auth/web-link``): the desktop app, signed in with its
+# token, opens the web pages without the password. The secret (128+ random bits) is in the URL
+# only; the table keeps its SHA-256. A link is good for 60 seconds and once (``used_at``);
+# ``next`` is the same-site path the browser goes to after signing in (None: the landing page).
+sign_in_links = Table(
+    "sign_in_links",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("secret_hash", String(64), nullable=False, unique=True),
+    Column("user_id", ID, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("next", String(500)),
+    Column("created_at", BigInteger, nullable=False),
+    Column("expires_at", BigInteger, nullable=False),
+    Column("used_at", BigInteger),
+    Index("ix_sign_in_links_user_id", "user_id"),
+    Index("ix_sign_in_links_expires_at", "expires_at"),
+)
+
 # -- collaboration (server-spec §6.15): chat, files, share links, e-mail notices --------------
 
 messages = Table(
@@ -678,6 +696,7 @@ invoice_deliveries = Table(
 
 # Tables a fresh database gets rows in, in an order safe for deletion (children first).
 ALL_TABLES_CHILD_FIRST = (
+    sign_in_links,
     web_sessions,
     invoice_deliveries,
     payments,
@@ -746,6 +765,7 @@ __all__ = [
     "sent_summaries",
     "share_links",
     "sign_in_failures",
+    "sign_in_links",
     "tasks",
     "users",
     "web_sessions",

@@ -10,7 +10,7 @@ from typing import TypeVar
 from sqlalchemy import Connection, Row, delete, insert, select, update
 
 from ..db.session import Database
-from ..db.tables import api_tokens, sign_in_failures, users, web_sessions
+from ..db.tables import api_tokens, sign_in_failures, sign_in_links, users, web_sessions
 from ..errors import ApiError
 from ..ids import new_id
 from ..money import from_minor
@@ -74,7 +74,7 @@ def set_password(
     actor_id: str | None = None,
 ) -> bool:  # fmt: skip
     """An admin's password reset (audited: who, whose; never the password). The user's
-    browser sessions end with the old password (server-spec §6.15)."""
+    browser sessions and unused sign-in links end with the old password (server-spec §6.15)."""
     pw_hash = passwords.hash(password)
     email = email.strip().lower()
     with db.small_write() as conn:
@@ -83,6 +83,7 @@ def set_password(
             return False
         conn.execute(update(users).where(users.c.id == uid).values(password_hash=pw_hash))
         conn.execute(delete(web_sessions).where(web_sessions.c.user_id == uid))
+        conn.execute(delete(sign_in_links).where(sign_in_links.c.user_id == uid))
         audit.record(
             conn, actor_id=actor_id, action="user.password_reset", entity="user", entity_id=uid,
             at=now,

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 
 from .. import authz
-from ..services import accounts, audit, web_sessions
+from ..services import accounts, audit, sign_in_links, web_sessions
 from . import csrf
 from .deps import (
     SESSION_COOKIE,
@@ -16,6 +16,7 @@ from .deps import (
     MaybeSession,
     State,
     lifetime,
+    render,
     secure_cookies,
     signed_out_form,
 )
@@ -23,11 +24,7 @@ from .deps import (
 router = APIRouter(include_in_schema=False)
 
 
-def _safe_next(target: str | None) -> str | None:
-    """Only a path on this server (never ``//elsewhere`` or a scheme) may follow a sign-in."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return None
-    return target[:500]
+_safe_next = sign_in_links.safe_next  # only a path on this server may follow a sign-in
 
 
 def _login_page(request: Request, state, *, status: int = 200, message: str = "",
@@ -72,7 +69,6 @@ def login(
     if not email.strip() or not password:
         return _login_page(request, state, status=422, message="Enter your e-mail and password.",
                            email=email, next_=next)  # fmt: skip
-    life = lifetime(state)
     now = state.now()
     try:
         made = accounts.check_credentials(
@@ -89,17 +85,54 @@ def login(
     if made is None:
         return _login_page(request, state, status=401, message="Wrong e-mail or password.",
                            email=email, next_=next)  # fmt: skip
-    if old is not None:
-        web_sessions.revoke(state.db, old.id)  # a new id on every sign-in (no fixation)
     user, (cookie, _sid) = made
+    return _signed_in(request, state, old, user, cookie, next)
+
+
+def _signed_in(request: Request, state, old, user, cookie: str, next_: str | None):
+    """The answer to a good sign-in (a password's or a link's): the old session of this
+    browser ends (a new id on every sign-in: no fixation), the new one's cookie is set, and
+    the browser goes to ``next_`` (a path on this server) or its landing page."""
+    if old is not None:
+        web_sessions.revoke(state.db, old.id)
     actor = authz.Actor(user.id, authz.Role(user.role), "", user.email, user.name)
-    response = RedirectResponse(_safe_next(next) or authz.landing(actor), status_code=303)
+    response = RedirectResponse(_safe_next(next_) or authz.landing(actor), status_code=303)
     response.set_cookie(
-        SESSION_COOKIE, cookie, max_age=life.max_seconds, httponly=True, samesite="lax",
-        secure=secure_cookies(request, state), path="/",
+        SESSION_COOKIE, cookie, max_age=lifetime(state).max_seconds, httponly=True,
+        samesite="lax", secure=secure_cookies(request, state), path="/",
     )  # fmt: skip
     response.delete_cookie(csrf.PRE_SESSION_COOKIE, path="/")
     return response
+
+
+def _link_page(request: Request, state, secret: str = "", *, status: int = 200):
+    """A sign-in link's page: one button while it is good, else the way to the sign-in form."""
+    if status != 200:
+        return render(request, "login_link.html", status, title="Sign-in link", gone=True)
+    return signed_out_form(request, state, "login_link.html", title="Sign in", secret=secret,
+                           gone=False)  # fmt: skip
+
+
+@router.get("/login/link/{secret}")
+def link_form(secret: str, request: Request, state: State):
+    """Shows the link's button; never uses the link (a prefetcher's GET changes nothing)."""
+    good = sign_in_links.usable(state.db, secret, now=state.now())
+    if not good:
+        return _link_page(request, state, status=404 if good is None else 410)
+    return _link_page(request, state, secret)
+
+
+@router.post("/login/link/{secret}")
+def link_sign_in(secret: str, request: Request, state: State, old: CheckedForm):
+    """Uses the link (once: an atomic UPDATE) and signs in as a password does."""
+    now = state.now()
+    with state.db.small_write() as conn:
+        used = sign_in_links.consume(conn, secret, now=now)
+        made = _start_session(state, conn, used.user, now) if used is not None else None
+    if used is None or made is None:
+        return _link_page(request, state, status=410)
+    cookie, _sid = made
+    return _signed_in(request, state, old, used.user, cookie, used.next)
 
 
 @router.post("/logout")

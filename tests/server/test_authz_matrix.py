@@ -280,6 +280,11 @@ MATRIX: dict[str, tuple[Callable, dict[str, tuple[Cell, Cell]]]] = {
         {r: (204, 204) for r in ROLES},
     ),
     "POST /auth/token": (lambda u, t, w: _sign_in(u), {r: (201, 201) for r in ROLES}),
+    # any account may ask for a link that signs itself in (the pages it reaches keep their rules)
+    "POST /auth/web-link": (
+        lambda u, t, w: u.post("/auth/web-link", {"next": "/dashboard"}),
+        {r: (201, 201) for r in ROLES},
+    ),
     # -- capture (server-spec §6.8, §6.10): see the module docstring for the targets --------
     "POST /activity/batch": (
         lambda u, t, w: u.post("/activity/batch", {"slots": [slot(_capture(t).entry[w])]}),
@@ -410,6 +415,10 @@ NOT_IN_MATRIX: dict[str, str] = {
     "GET /login": "the public sign-in form",
     "POST /login": "signing in: CSRF, throttling and cookies in tests/server/test_web_pages.py",
     "POST /logout": "signing out: CSRF and revocation in tests/server/test_web_pages.py",
+    "GET /login/link/{secret}": "no account: a one-time sign-in link's button page (never uses"
+    " the link); tests/server/test_web_link.py",
+    "POST /login/link/{secret}": "the link's secret is the credential: once, 60 s, CSRF, archived "
+    "accounts refused (tests/server/test_web_link.py)",
     "GET /dashboard/invoices/{id}": "an invoice's page for admins and managers: through "
     "invoices.get and authz.invoice, as GET /invoices/{id}; tests/server/test_web_pages.py",
     "POST /dashboard/invoices/{id}/finalize": "the finalize form over finalize.finalize (the "
