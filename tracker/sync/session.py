@@ -122,6 +122,23 @@ def make_transport(creds: auth.Credentials, **kw) -> HttpTransport:
     return HttpTransport(creds.url, creds.token, user_agent=f"tracker/{socket.gethostname()}", **kw)
 
 
+def web_link(store: Store, next_path: str = "/dashboard") -> str:
+    """A one-time link that opens the server's web pages signed in as this device's account
+    (``POST /auth/web-link``: good for 60 seconds, once). Raises the transport's errors:
+    :class:`Unreachable`, :class:`Refused` (404 from a server too old to have it), ...; the
+    caller falls back to the sign-in page."""
+    creds = auth.credentials(store)
+    t = make_transport(creds, backoff=LOGIN_BACKOFF, connect_timeout=3, read_timeout=10)
+    try:
+        resp = t.request("POST", "/auth/web-link", json_body={"next": next_path})
+    finally:
+        t.close()
+    url = (resp.data or {}).get("url") if isinstance(resp.data, dict) else None
+    if not isinstance(url, str) or not url.startswith(("https://", "http://")):
+        raise SyncError(f"{creds.url} did not answer with a sign-in link")
+    return url
+
+
 def sync_once(store: Store, tz: ZoneInfo | None = None, **transport_kw) -> SyncReport:
     creds = auth.credentials(store)
     t = make_transport(creds, **transport_kw)
@@ -132,4 +149,4 @@ def sync_once(store: Store, tz: ZoneInfo | None = None, **transport_kw) -> SyncR
         t.close()
 
 
-__all__ = ["SignedIn", "Unreachable", "login", "logout", "sync_once"]
+__all__ = ["SignedIn", "Unreachable", "login", "logout", "sync_once", "web_link"]

@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 POLL_MS = 2000  # how often the worker asks SQLite whether another process wrote
 HOUSEKEEPING_MS = 3600 * 1000
 DASHBOARD_ROLES = ("admin", "manager")  # who the tray offers the server's web dashboard
+DASHBOARD_PATH = "/dashboard"
 SYNC_SOON_MS = 2000  # a change syncs this long after the last of a burst of changes
 
 
@@ -471,12 +472,30 @@ class Controller(QObject):
         return self.sync_state() != "Not signed in"
 
     def dashboard_url(self) -> str | None:
-        """Where "Open the web dashboard" goes (the server's sign-in page, then the dashboard),
-        or None: not signed in, or not an admin or manager there."""
+        """Where "Open the web dashboard" goes without a sign-in link (the server's sign-in
+        page, then the dashboard), or None: not signed in, or not an admin or manager there."""
         ov = self.overview
         if ov is None or not ov.server_url or ov.server_role not in DASHBOARD_ROLES:
             return None
         return f"{ov.server_url.rstrip('/')}/login?next=/dashboard"
+
+    def open_dashboard(self, open_url: Callable[[str], None]) -> None:
+        """ "Open the web dashboard": a one-time sign-in link from the server (asked on the
+        executor: the GUI thread never waits), so the browser needs no password; the sign-in
+        page as before when the server cannot give one (unreachable, too old, token gone)."""
+        fallback = self.dashboard_url()
+        if fallback is None:
+            return
+        mint = getattr(self.sync, "web_link", None)
+        if mint is None:
+            open_url(fallback)
+            return
+
+        def failed(exc: Exception) -> None:
+            log.info("no sign-in link (%s): opening the sign-in page", type(exc).__name__)
+            open_url(fallback)
+
+        self.executor.submit(lambda t: mint(t, DASHBOARD_PATH), open_url, failed)
 
     def sync_attention(self) -> Attention | None:
         """What the last sync left for the user (the tray's dot), or None."""

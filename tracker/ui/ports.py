@@ -32,7 +32,8 @@ class SyncPort(Protocol):
     """Sign-in and background sync, as the app sees them.
 
     ``state_text``, ``trigger``, ``start`` and ``stop`` are called on the GUI thread and never
-    block; ``sign_in`` runs on the executor (it talks to the server and the keyring).
+    block; ``sign_in`` and ``web_link`` run on the executor (they talk to the server and the
+    keyring).
     """
 
     available: bool
@@ -44,6 +45,10 @@ class SyncPort(Protocol):
         ...
 
     def sign_in(self, t: Tracker, url: str, email: str, password: str) -> str: ...
+
+    def web_link(self, t: Tracker, next_path: str) -> str:
+        """A one-time URL that opens the server's pages signed in (on the executor)."""
+        ...
 
     def start(self, on_state: Callable[[str], None]) -> None: ...
 
@@ -67,6 +72,11 @@ class NullSync:
         from ..errors import TrackerError
 
         raise TrackerError("this version has no sync engine: your time is kept on this computer")
+
+    def web_link(self, t: Tracker, next_path: str) -> str:
+        from ..errors import TrackerError
+
+        raise TrackerError("no sync engine: no sign-in link")
 
     def start(self, on_state: Callable[[str], None]) -> None:
         return None

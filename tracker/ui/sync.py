@@ -110,6 +110,11 @@ class EngineSync:
         self.trigger()
         return f"Signed in as {who.email}"
 
+    def web_link(self, t: Tracker, next_path: str) -> str:
+        from ..sync.session import web_link
+
+        return web_link(t.store, next_path)
+
     def start(self, on_state: Callable[[str], None]) -> None:
         from ..sync.loop import SyncLoop, store_sync
 

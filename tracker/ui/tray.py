@@ -13,6 +13,10 @@ from .icons import tracker_icon
 NOTIFY_MS = 15_000
 
 
+def _open_in_browser(url: str) -> None:
+    QDesktopServices.openUrl(QUrl(url))
+
+
 class Tray(QObject):
     open_requested = Signal()
     add_time_requested = Signal()
@@ -102,11 +106,10 @@ class Tray(QObject):
         add.triggered.connect(self.add_time_requested.emit)
         opener = m.addAction("Open Tracker")
         opener.triggered.connect(self.open_requested.emit)
-        web = c.dashboard_url()
-        if web is not None:  # admins and managers: the server's pages in the browser
+        if c.dashboard_url() is not None:  # admins and managers: the server's pages, signed in
             dash = m.addAction("Open the web dashboard")
             dash.setObjectName("dashboard")
-            dash.triggered.connect(lambda _=False, u=web: QDesktopServices.openUrl(QUrl(u)))
+            dash.triggered.connect(lambda _=False: c.open_dashboard(_open_in_browser))
         m.addSeparator()
         state = c.sync_state()
         problem = c.sync_attention()
