@@ -480,8 +480,8 @@ class Controller(QObject):
         return f"{ov.server_url.rstrip('/')}/login?next=/dashboard"
 
     def open_dashboard(self, open_url: Callable[[str], None]) -> None:
-        """ "Open the web dashboard": a one-time sign-in link from the server (asked on the
-        executor: the GUI thread never waits), so the browser needs no password; the sign-in
+        """The tray's "Open the web dashboard": a one-time sign-in link from the server (asked
+        on the executor: the GUI thread never waits), so the browser needs no password; the sign-in
         page as before when the server cannot give one (unreachable, too old, token gone)."""
         fallback = self.dashboard_url()
         if fallback is None:
