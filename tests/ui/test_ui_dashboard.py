@@ -1,6 +1,6 @@
 """The tray's "Open the web dashboard": admins and managers only, opening the server's pages
 signed in through a one-time link the sync port asks the server for (on the executor), else the
-sign-in page. Against a real server: tests/sync/test_web_link.py."""
+sign-in page. Against a real server: tests/sync/test_dashboard_link.py."""
 
 from __future__ import annotations
 

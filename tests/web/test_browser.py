@@ -297,3 +297,30 @@ def test_a_share_link_by_keyboard_password_then_revoked(site, context):
     response = page.goto(url)
     assert response.status == 404 and "Northwind website" not in page.content()
     assert "There is no such shared page" in page.inner_text("main")
+
+
+def test_a_one_time_link_from_the_desktop_signs_in_with_one_press(site, context):
+    """The tray's "Open the web dashboard": the link's page is one button, a press (Enter: it
+    has the focus) signs in and lands on the dashboard; the link never works twice."""
+    with site.api("manager") as m:
+        r = m.post("/auth/web-link", json={"next": "/dashboard"})
+        assert r.status_code == 201, r.text
+        url = r.json()["url"]
+    assert url.startswith(site.url + "/login/link/")
+    page = context.new_page()
+    page.goto(url)
+    assert all(c["name"] != "tracker_session" for c in context.cookies())  # not signed in yet
+    button = page.get_by_role("button", name="Continue to Tracker")
+    assert button.evaluate("b => b === document.activeElement")
+    assert not _serious(page)
+    shot(page, "login-link")
+    page.keyboard.press("Enter")
+    page.wait_for_url(site.url + "/dashboard")
+    assert page.get_by_role("button", name="Sign out").is_visible()
+    [cookie] = [c for c in context.cookies() if c["name"] == "tracker_session"]
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Lax" and cookie["path"] == "/"
+    response = page.goto(url)
+    assert response.status == 410
+    assert "This sign-in link has expired or was used" in page.inner_text("main")
+    page.get_by_role("link", name="sign in").click()
+    page.wait_for_url(site.url + "/dashboard")  # still signed in: straight on
