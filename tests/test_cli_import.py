@@ -170,3 +170,12 @@ def test_ical_export_is_read_back_by_icalendar_with_stable_uids(cli, tmp_path):
     cli.ok("export", "--format", "ical", "-o", str(again))
     uids = [str(e["UID"]) for e in icalendar.Calendar.from_ical(again.read_bytes()).walk("VEVENT")]
     assert uids == [str(e["UID"]) for e in events]
+
+
+def test_the_command_lines_format_lists_match_the_readers_and_writers():
+    # spelled out in tracker/cli so that other commands start without loading them
+    from tracker import exports, imports
+    from tracker.cli import export, importer
+
+    assert importer.FORMATS == imports.FORMATS
+    assert export.FORMATS == exports.FORMATS

@@ -22,6 +22,7 @@ from bisect import bisect_left
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from .errors import InvalidInput
@@ -53,8 +54,9 @@ _DMY_OR_MDY = re.compile(r"^(\d{1,2})([./-])(\d{1,2})\2(\d{4})$")
 _TIME = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?\s*(?:([AaPp])\.?\s*[Mm]\.?)?$")
 
 
-@dataclass(frozen=True, slots=True)
-class Row:
+class Row(NamedTuple):
+    """One row to import (a named tuple: 100k of them are made per file)."""
+
     line: int  # 1-based line of the file (the header is line 1)
     id: str  # stable per row
     project: str
@@ -129,9 +131,10 @@ def read(text: str, fmt: str) -> tuple[dict[str, int], list[tuple[int, list[str]
                 f"missing; {_HOW[fmt]}, or choose the right --format"
             )
         records = []
+        append = records.append
         for rec in reader:
-            if any(x.strip() for x in rec):
-                records.append((reader.line_num, rec))
+            if "".join(rec).strip():  # not a blank row
+                append((reader.line_num, rec))
     except csv.Error as exc:
         raise InvalidInput(
             f"line {reader.line_num}: the CSV cannot be read ({exc}): export the file again"
@@ -217,28 +220,32 @@ class _Instants:
         self.tz = tz
         self._days: dict[tuple[int, int, int], int | None] = {}
 
-    def __call__(self, day: tuple[int, int, int], clock: tuple[int, int, int]) -> int:
+    def midnight(self, day: tuple[int, int, int]) -> int | None:
+        """The day's midnight as epoch seconds, or None on a day the clock changes."""
         base = self._days.get(day, -1)
         if base == -1:
             start = datetime(*day, tzinfo=self.tz)
             last = datetime(*day, 23, 59, 59, tzinfo=self.tz)
             base = int(start.timestamp()) if start.utcoffset() == last.utcoffset() else None
             self._days[day] = base
+        return base
+
+    def __call__(self, day: tuple[int, int, int], clock: tuple[int, int, int]) -> int:
+        base = self.midnight(day)
         if base is None:
             return int(datetime(*day, *clock, tzinfo=self.tz).timestamp())
         return base + clock[0] * 3600 + clock[1] * 60 + clock[2]
 
 
 _NS = NAMESPACE.bytes
+_VARIANT = {c: "89ab"[int(c, 16) & 3] for c in "0123456789abcdef"}
 
 
 def stable_id(key: str) -> str:
-    """``str(uuid.uuid5(NAMESPACE, key))``, without building UUID objects (100k rows a file)."""
-    h = bytearray(hashlib.sha1(_NS + key.encode("utf-8")).digest()[:16])
-    h[6] = (h[6] & 0x0F) | 0x50
-    h[8] = (h[8] & 0x3F) | 0x80
-    x = h.hex()
-    return f"{x[:8]}-{x[8:12]}-{x[12:16]}-{x[16:20]}-{x[20:]}"
+    """``str(uuid.uuid5(NAMESPACE, key))``, without building UUID objects (100k rows a file):
+    the SHA-1's first 32 hex digits with the version (5) and the variant (10xx) set."""
+    x = hashlib.sha1(_NS + key.encode("utf-8")).hexdigest()
+    return f"{x[:8]}-{x[8:12]}-5{x[13:16]}-{_VARIANT[x[16]]}{x[17:20]}-{x[20:32]}"
 
 
 def parse(
@@ -255,8 +262,23 @@ def parse(
     cols, records = read(text, fmt)
     if fmt == "csv":
         return _parse_own(cols, records, progress)
+    return _parse_report(fmt, cols, records, tz, date_order, progress)
+
+
+def _parse_report(
+    fmt: str,
+    cols: dict[str, int],
+    records: list[tuple[int, list[str]]],
+    tz: ZoneInfo,
+    date_order: str | None,
+    progress: Callable[[int, int], None] | None,
+) -> Parsed:
+    """Toggl's and Clockify's rows. The hot loop of a 100k-row import: each distinct date
+    text is read once into its midnight and each distinct time text once into its seconds
+    (both keyed by the cell's raw text), so an instant costs two dict lookups; only a day
+    the clock changes on goes through ``datetime``."""
     width = max(cols.values()) + 1
-    blank = width  # every row gets one empty cell more: the index of a missing column
+    blank = width  # the index of a missing column: rows get one empty cell more if one is
 
     def at(name: str) -> int:
         i = cols.get(name)
@@ -266,36 +288,64 @@ def parse(
     i_project, i_client, i_desc = at("project"), at("client"), at("description")
     i_task = at("task") if "task" in cols else at("activity")
     i_email, i_user = at("email"), at("user")
+    need = max(sd, st, ed, et, i_project, i_client, i_desc, i_task, i_email, i_user) + 1
     for _line, r in records:
-        if len(r) < width:
-            r.extend([""] * (width - len(r)))
-        r.append("")
-    dates = _date_reader((x for _n, r in records for x in (r[sd].strip(), r[ed].strip())),
-                         date_order)  # fmt: skip
-    times: dict[str, tuple[int, int, int]] = {}
+        if len(r) < need:
+            r.extend([""] * (need - len(r)))
+    texts = {r[i] for _n, r in records for i in (sd, ed)}  # distinct dates: a few thousand
+    dates = _date_reader({t.strip() for t in texts}, date_order)
     instant = _Instants(tz)
+    midnights: dict[str, int | None] = {}  # a date cell's raw text -> its midnight, or None
+    seconds: dict[str, int] = {}  # a time cell's raw text -> seconds into the day
+
+    def time_of(raw: str, line: int) -> int:
+        h, m, s = _time(raw.strip(), line)
+        seconds[raw] = n = h * 3600 + m * 60 + s
+        return n
+
+    def midnight_of(raw: str, line: int) -> int | None:
+        midnights[raw] = base = instant.midnight(dates(raw.strip(), line))
+        return base
+
+    def exact(d: str, secs: int, line: int) -> int:  # on a day the clock changes
+        return instant(dates(d.strip(), line), (secs // 3600, secs // 60 % 60, secs % 60))
+
     out = Parsed()
+    rows, zero = out.rows, out.zero_length
     total = len(records)
+    get_m, get_s, join = midnights.get, seconds.get, "\x1f".join
+    miss = object()
     for k, (line, r) in enumerate(records):
-        t0, t1 = r[st].strip(), r[et].strip()
-        c0 = times.get(t0) or times.setdefault(t0, _time(t0, line))
-        c1 = times.get(t1) or times.setdefault(t1, _time(t1, line))
-        start = instant(dates(r[sd].strip(), line), c0)
-        end = instant(dates(r[ed].strip(), line), c1)
-        if end < start:
+        d0, t0, d1, t1 = r[sd], r[st], r[ed], r[et]
+        # the texts are read in this order, so the first bad one is the one named
+        s0 = get_s(t0)
+        if s0 is None:
+            s0 = time_of(t0, line)
+        s1 = get_s(t1)
+        if s1 is None:
+            s1 = time_of(t1, line)
+        m0 = get_m(d0, miss)
+        if m0 is miss:
+            m0 = midnight_of(d0, line)
+        m1 = get_m(d1, miss)
+        if m1 is miss:
+            m1 = midnight_of(d1, line)
+        start = exact(d0, s0, line) if m0 is None else m0 + s0
+        end = exact(d1, s1, line) if m1 is None else m1 + s1
+        if end <= start:
+            if end == start:
+                zero.append(line)
+                continue
             raise InvalidInput(
-                f"line {line}: the entry ends ({r[ed].strip()} {t1}) before it starts "
-                f"({r[sd].strip()} {t0}): fix the row or remove it"
+                f"line {line}: the entry ends ({d1.strip()} {t1.strip()}) before it starts "
+                f"({d0.strip()} {t0.strip()}): fix the row or remove it"
             )
-        if end == start:
-            out.zero_length.append(line)
-            continue
         project = r[i_project].strip() or NO_PROJECT
         client, note = r[i_client].strip(), r[i_desc].strip()
         task = r[i_task].strip() or NO_TASK
         who = r[i_email].strip() or r[i_user].strip()
-        key = "\x1f".join((fmt, who, client, project, task, note, str(start), str(end)))
-        out.rows.append(Row(line, stable_id(key), project, client, task, note, start, end))
+        key = join((fmt, who, client, project, task, note, str(start), str(end)))
+        rows.append(Row(line, stable_id(key), project, client, task, note, start, end))
         if progress and k % 2000 == 0:
             progress(k, total)
     return out
