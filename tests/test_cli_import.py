@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -179,3 +180,22 @@ def test_the_command_lines_format_lists_match_the_readers_and_writers():
 
     assert importer.FORMATS == imports.FORMATS
     assert export.FORMATS == exports.FORMATS
+
+
+def test_imported_names_are_cleaned_and_a_too_long_note_refuses_the_file(tmp_path):
+    from tracker.clock import SystemClock
+    from tracker.errors import InvalidInput
+    from tracker.service import Tracker
+
+    store = open_store(tmp_path / "data")
+    svc = Tracker(store, SystemClock(), ZoneInfo("Europe/Berlin"))
+    head = "Project,Client,Task,Description,Start date,Start time,End date,End time\n"
+    ctrl = head + '"Pro\x01j","Cli\x02ent","Ta\x07sk",ok,2026-11-03,09:00,2026-11-03,10:00\n'
+    res = svc.import_file(ctrl.encode(), "toggl")
+    assert res.projects_created == ["Pro j"] and res.tasks_created == ["Pro j / Ta sk"]
+    assert [p.client for p in store.list_projects()] == ["Cli ent"]
+    long = head + f"P,,,{'x' * 10_001},2026-11-04,09:00,2026-11-04,10:00\n"
+    with pytest.raises(InvalidInput, match="line 2: the description is longer than 10,000"):
+        svc.import_file(long.encode(), "toggl")
+    assert len(svc.log(None, None)) == 1  # nothing added
+    store.close()

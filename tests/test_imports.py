@@ -13,7 +13,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tracker.errors import InvalidInput
-from tracker.imports import Row, parse, plan
+from tracker.import_plan import plan
+from tracker.imports import Row, parse
 
 FIX = Path(__file__).parent / "fixtures" / "imports"
 BERLIN = ZoneInfo("Europe/Berlin")

@@ -1,4 +1,4 @@
-"""Reading other trackers' CSV exports (and this tool's own) into plain rows; planning an import.
+"""Reading other trackers' CSV exports (and this tool's own) into plain rows.
 
 Pure: text in, rows out. Toggl Track and Clockify write their detailed reports with their own
 column sets (shared/research/einvoicing-and-imports.md §6): a UTF-8 byte-order mark, fields
@@ -7,8 +7,8 @@ in 24- or 12-hour form, ``Task`` or ``Activity``, and extra columns that are ign
 wall times of the exporting user's zone.
 
 Every row gets a stable id (a UUIDv5 of what the row says, or the row's own id for this tool's
-CSV), so importing the same file twice adds nothing; :func:`plan` lists the rows that overlap
-existing entries (or an earlier row of the file) and leaves them out.
+CSV), so importing the same file twice adds nothing (:mod:`tracker.import_plan` decides which
+rows to add and words the result).
 """
 
 from __future__ import annotations
@@ -18,22 +18,21 @@ import hashlib
 import io
 import re
 import uuid
-from bisect import bisect_left
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from .errors import InvalidInput
 from .ids import is_uuid
-from .timeparse import rfc3339_local
 
 FORMATS = ("toggl", "clockify", "csv")
 LABELS = {"toggl": "Toggl Track", "clockify": "Clockify", "csv": "Tracker"}
 #: The namespace of imported rows' ids (uuid5 of the row's own fields).
 NAMESPACE = uuid.UUID("4b3c2f1e-7a52-5d61-9b0e-51f0c3a8d7e2")
 NO_PROJECT = "No project"
+NOTE_MAX = 10_000  # as a note typed in the app (service.base.clean_note) and the server
 NO_TASK = "No task"
 
 # The columns a file must have, as the tools spell them (matched without regard to case).
@@ -71,22 +70,6 @@ class Row(NamedTuple):
 class Parsed:
     rows: list[Row] = field(default_factory=list)
     zero_length: list[int] = field(default_factory=list)  # lines
-
-
-@dataclass(frozen=True, slots=True)
-class Overlap:
-    row: Row
-    other_start: int
-    other_end: int
-    other_label: str  # "Project / Task", or "line N of this file"
-
-
-@dataclass
-class Plan:
-    new: list[Row] = field(default_factory=list)
-    already: list[Row] = field(default_factory=list)
-    duplicates: list[Row] = field(default_factory=list)  # the same row twice in the file
-    overlaps: list[Overlap] = field(default_factory=list)
 
 
 # -- reading ------------------------------------------------------------------------------------
@@ -342,6 +325,8 @@ def _parse_report(
             )
         project = r[i_project].strip() or NO_PROJECT
         client, note = r[i_client].strip(), r[i_desc].strip()
+        if len(note) > NOTE_MAX:
+            _long_note(line)
         task = r[i_task].strip() or NO_TASK
         who = r[i_email].strip() or r[i_user].strip()
         key = join((fmt, who, client, project, task, note, str(start), str(end)))
@@ -349,6 +334,13 @@ def _parse_report(
         if progress and k % 2000 == 0:
             progress(k, total)
     return out
+
+
+def _long_note(line: int) -> None:
+    raise InvalidInput(
+        f"line {line}: the description is longer than {NOTE_MAX:,} characters (the most a note "
+        "holds): shorten it in the file"
+    )
 
 
 def _getter(cols: dict[str, int]) -> Callable[[list[str], str], str]:
@@ -389,6 +381,8 @@ def _parse_own(
         if e == s:
             out.zero_length.append(line)
             continue
+        if len(get(r, "note")) > NOTE_MAX:
+            _long_note(line)
         own = get(r, "id")
         row_id = own if is_uuid(own) else stable_id(f"csv\x1f{own}\x1f{s}\x1f{e}")
         out.rows.append(Row(line, row_id, get(r, "project") or NO_PROJECT, "",
@@ -398,137 +392,5 @@ def _parse_own(
     return out
 
 
-# -- planning -----------------------------------------------------------------------------------
-
-
-def plan(
-    rows: Sequence[Row],
-    known_ids: set[str],
-    existing: Sequence[tuple[int, int, str]],
-) -> Plan:
-    """Which rows to add: not already imported (``known_ids``, tombstones included), not the
-    same row twice, and overlapping neither an ``existing`` entry ``(start, end, label)`` (live
-    entries, which never overlap each other) nor an earlier row taken from the file."""
-    out = Plan()
-    seen: set[str] = set()
-    ex = sorted(existing)
-    starts = [s for s, _e, _l in ex]
-    taken: list[Row] = []  # accepted, in start order (rows are walked in start order)
-    for r in sorted(rows, key=lambda r: (r.start, r.end, r.line)):
-        if r.id in known_ids:
-            out.already.append(r)
-            continue
-        if r.id in seen:
-            out.duplicates.append(r)
-            continue
-        seen.add(r.id)
-        j = bisect_left(starts, r.end) - 1  # the last entry starting before this row ends
-        if j >= 0 and ex[j][1] > r.start:
-            out.overlaps.append(Overlap(r, *ex[j]))
-            continue
-        if taken and taken[-1].end > r.start:
-            t = taken[-1]
-            out.overlaps.append(Overlap(r, t.start, t.end, f"line {t.line} of this file"))
-            continue
-        taken.append(r)
-    out.new = taken
-    return out
-
-
-# -- describing ---------------------------------------------------------------------------------
-
-
-def hm_span(start: int, end: int, tz: ZoneInfo) -> str:
-    a = datetime.fromtimestamp(start, UTC).astimezone(tz)
-    b = datetime.fromtimestamp(end, UTC).astimezone(tz)
-    tail = f"{b:%H:%M}" if a.date() == b.date() else f"{b:%Y-%m-%d %H:%M}"
-    return f"{a:%Y-%m-%d %H:%M}–{tail}"
-
-
-# -- results ------------------------------------------------------------------------------------
-
-
-@dataclass
-class ImportResult:
-    fmt: str
-    dry_run: bool
-    added: list[Row] = field(default_factory=list)
-    already: int = 0
-    duplicates: list[int] = field(default_factory=list)  # lines
-    zero_length: list[int] = field(default_factory=list)
-    overlaps: list[Overlap] = field(default_factory=list)
-    projects_created: list[str] = field(default_factory=list)
-    tasks_created: list[str] = field(default_factory=list)  # "Project / Task"
-
-
-SHOWN = 20  # overlapping rows listed one by one; the rest counted
-
-
-def _lines(numbers: list[int]) -> str:
-    shown = ", ".join(map(str, numbers[:SHOWN]))
-    return shown + (f" and {len(numbers) - SHOWN} more" if len(numbers) > SHOWN else "")
-
-
-def _count(n: int, one: str, many: str) -> str:
-    return f"{n} {one if n == 1 else many}"
-
-
-def summary(res: ImportResult, tz: ZoneInfo, name: str) -> list[str]:
-    """What an import did (or would do), as lines for the user."""
-    made = []
-    if res.projects_created:
-        made.append(_count(len(res.projects_created), "new project", "new projects"))
-    if res.tasks_created:
-        made.append(_count(len(res.tasks_created), "new task", "new tasks"))
-    extra = f" ({', '.join(made)})" if made else ""
-    verb = "Would import" if res.dry_run else "Imported"
-    n = _count(len(res.added), "entry", "entries")
-    lines = [f"{verb} {n} from {name} as {LABELS[res.fmt]}{extra}"]
-    if res.already:
-        lines.append(f"Skipped {_count(res.already, 'row', 'rows')} already imported")
-    if res.duplicates:
-        lines.append(f"Skipped {len(res.duplicates)} repeated row(s): line "
-                     f"{_lines(res.duplicates)}")  # fmt: skip
-    if res.zero_length:
-        lines.append(f"Skipped {len(res.zero_length)} zero-length row(s): line "
-                     f"{_lines(res.zero_length)}")  # fmt: skip
-    if res.overlaps:
-        lines.append(f"Skipped {len(res.overlaps)} row(s) overlapping other entries:")
-        for o in res.overlaps[:SHOWN]:
-            r = o.row
-            other = f"{hm_span(o.other_start, o.other_end, tz)} {o.other_label}"
-            lines.append(f"  line {r.line}: {hm_span(r.start, r.end, tz)} {r.project} / {r.task} "
-                         f"overlaps {other}")  # fmt: skip
-        if len(res.overlaps) > SHOWN:
-            lines.append(f"  and {len(res.overlaps) - SHOWN} more")
-    if res.dry_run:
-        lines.append("Nothing was written (--dry-run)")
-    return lines
-
-
-def result_json(res: ImportResult, tz: ZoneInfo) -> dict:
-    def at(t: int) -> str | None:
-        return rfc3339_local(datetime.fromtimestamp(t, UTC), tz)
-
-    overlaps = [
-        {"line": o.row.line, "from": at(o.row.start), "to": at(o.row.end),
-         "project": o.row.project, "task": o.row.task, "other_from": at(o.other_start),
-         "other_to": at(o.other_end), "other": o.other_label}
-        for o in res.overlaps
-    ]  # fmt: skip
-    return {
-        "format": res.fmt,
-        "dry_run": res.dry_run,
-        "added": len(res.added),
-        "added_seconds": sum(r.end - r.start for r in res.added),
-        "projects_created": res.projects_created,
-        "tasks_created": res.tasks_created,
-        "already_imported": res.already,
-        "duplicates": res.duplicates,
-        "zero_length": res.zero_length,
-        "overlaps": overlaps,
-    }
-
-
-__all__ = ["FORMATS", "ImportResult", "Overlap", "Parsed", "Plan", "Row", "decode", "parse", "plan",
-           "read", "result_json", "summary"]  # fmt: skip
+__all__ = ["FORMATS", "LABELS", "NO_PROJECT", "NO_TASK", "Parsed", "Row", "decode", "parse", "read",
+           "stable_id"]  # fmt: skip

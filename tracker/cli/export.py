@@ -29,7 +29,7 @@ def run_export(svc: Tracker, args: argparse.Namespace, out: Out) -> None:
     text, n = svc.export_text(args.format, lo, hi)
     path = write_output(text, args.output)
     if path is not None:
-        sys.stderr.write(f"Exported {n} entries to {path}\n")
+        sys.stderr.write(f"Exported {n} {'entry' if n == 1 else 'entries'} to {path}\n")
 
 
 def write_output(text: str, output: str | None) -> Path | None:

@@ -34,7 +34,7 @@ def register(commands: Commands) -> None:
 
 
 def run_import(svc: Tracker, args: argparse.Namespace, out: Out) -> None:
-    from ..imports import result_json, summary
+    from ..import_plan import result_json, summary
 
     path = Path(args.file)
     try:

@@ -14,13 +14,19 @@ from ..model import Origin, Project, Task
 from .entries import Entries
 
 if TYPE_CHECKING:
-    from ..imports import ImportResult, Row
+    from ..import_plan import ImportResult
+    from ..imports import Row
 
 Progress = Callable[[int, int], None]
 
 
+_CONTROL = {i: " " for i in range(32)}  # what a typed name may not hold (service.base.clean)
+
+
 def _name(text: str, limit: int, empty: str) -> str:
-    return " ".join(text.split())[:limit] or empty
+    """A project, client or task name as one typed in the app would be: control characters as
+    spaces, spaces collapsed, at most ``limit`` characters."""
+    return " ".join(text.translate(_CONTROL).split())[:limit] or empty
 
 
 @contextlib.contextmanager
@@ -67,11 +73,11 @@ class Importing(Entries):
         date_order: str | None,
         progress: Progress | None,
     ) -> ImportResult:
-        from .. import imports
+        from .. import import_plan, imports
         from ..store import importing as store_imp
 
         parsed = imports.parse(data, fmt, self.tz, date_order, progress)
-        res = imports.ImportResult(fmt, dry_run, zero_length=parsed.zero_length)
+        res = import_plan.ImportResult(fmt, dry_run, zero_length=parsed.zero_length)
         rows = parsed.rows
         with store_imp.roomy_cache(self.store), self.store.transaction():
             now = self.clock.now()
@@ -81,7 +87,7 @@ class Importing(Entries):
             if fresh:
                 lo, hi = min(r.start for r in fresh), max(r.end for r in fresh)
                 existing = store_imp.live_spans(self.store, lo, hi, now)
-            plan = imports.plan(rows, known, existing)
+            plan = import_plan.plan(rows, known, existing)
             res.already = len(plan.already)
             res.duplicates = sorted(r.line for r in plan.duplicates)
             res.overlaps = sorted(plan.overlaps, key=lambda o: o.row.line)
@@ -121,7 +127,7 @@ class Importing(Entries):
                 if named:
                     p = named[0]
                 else:
-                    p = Project(self.make_id(), pname, r.client or None)
+                    p = Project(self.make_id(), pname, _name(r.client, 200, "") or None)
                     if write:
                         self.store.insert_project(p, now)
                     res.projects_created.append(pname)
