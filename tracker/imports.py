@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 
 from .errors import InvalidInput
 from .ids import is_uuid
+from .timeparse import MAX_ENTRY_SECONDS, MAX_YEAR, MIN_YEAR
 
 FORMATS = ("toggl", "clockify", "csv")
 LABELS = {"toggl": "Toggl Track", "clockify": "Clockify", "csv": "Tracker"}
@@ -170,6 +171,8 @@ def _date_reader(texts: Iterable[str], order: str | None) -> Callable[[str, int]
             raise InvalidInput(
                 f"line {line}: '{text}' is not a date: fix the row or export the file again"
             ) from None
+        if not MIN_YEAR <= y <= MAX_YEAR:
+            _out_of_range(line, text)
         cache[text] = (y, mo, d)
         return y, mo, d
 
@@ -323,6 +326,8 @@ def _parse_report(
                 f"line {line}: the entry ends ({d1.strip()} {t1.strip()}) before it starts "
                 f"({d0.strip()} {t0.strip()}): fix the row or remove it"
             )
+        if end - start > MAX_ENTRY_SECONDS:
+            _too_long(line)
         project = r[i_project].strip() or NO_PROJECT
         client, note = r[i_client].strip(), r[i_desc].strip()
         if len(note) > NOTE_MAX:
@@ -334,6 +339,20 @@ def _parse_report(
         if progress and k % 2000 == 0:
             progress(k, total)
     return out
+
+
+def _out_of_range(line: int, text: str) -> None:
+    raise InvalidInput(
+        f"line {line}: '{text}' is out of range (dates between {MIN_YEAR} and {MAX_YEAR}): fix "
+        "the row or remove it"
+    )
+
+
+def _too_long(line: int) -> None:
+    raise InvalidInput(
+        f"line {line}: the entry lasts more than 999 hours (the most an entry may): split it or "
+        "remove the row"
+    )
 
 
 def _long_note(line: int) -> None:
@@ -375,9 +394,14 @@ def _parse_own(
             )
         if start.tzinfo is None or end.tzinfo is None:
             raise InvalidInput(f"line {line}: the times carry no UTC offset: export them again")
+        for t in (start, end):
+            if not MIN_YEAR <= t.year <= MAX_YEAR:
+                _out_of_range(line, t.date().isoformat())
         s, e = int(start.timestamp()), int(end.timestamp())
         if e < s:
             raise InvalidInput(f"line {line}: the entry ends before it starts: fix the row")
+        if e - s > MAX_ENTRY_SECONDS:
+            _too_long(line)
         if e == s:
             out.zero_length.append(line)
             continue
