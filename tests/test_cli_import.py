@@ -199,3 +199,21 @@ def test_imported_names_are_cleaned_and_a_too_long_note_refuses_the_file(tmp_pat
         svc.import_file(long.encode(), "toggl")
     assert len(svc.log(None, None)) == 1  # nothing added
     store.close()
+
+
+def test_rows_ending_in_the_future_are_skipped_and_said(tmp_path):
+    # e.g. an export read in a zone behind the tool's: such an entry would block the timer
+    from tracker.clock import FixedClock
+    from tracker.import_plan import summary
+    from tracker.service import Tracker
+
+    berlin = ZoneInfo("Europe/Berlin")
+    store = open_store(tmp_path / "data")
+    svc = Tracker(store, FixedClock(datetime(2026, 11, 3, 12, 0, tzinfo=UTC)), berlin)
+    text = ("Project,Description,Start date,Start time,End date,End time\n"
+            "P,past,2026-11-03,09:00,2026-11-03,10:00\n"
+            "P,ends later,2026-11-03,12:30,2026-11-03,14:00\n")  # fmt: skip
+    res = svc.import_file(text.encode(), "toggl")
+    assert [r.note for r in res.added] == ["past"] and res.future == [3]
+    assert "Skipped 1 row(s) ending in the future" in summary(res, berlin, "t.csv")[1]
+    store.close()

@@ -30,6 +30,7 @@ class Plan:
     already: list[Row] = field(default_factory=list)
     duplicates: list[Row] = field(default_factory=list)  # the same row twice in the file
     overlaps: list[Overlap] = field(default_factory=list)
+    future: list[Row] = field(default_factory=list)  # ending after now
 
 
 # -- planning -----------------------------------------------------------------------------------
@@ -39,10 +40,13 @@ def plan(
     rows: Sequence[Row],
     known_ids: set[str],
     existing: Sequence[tuple[int, int, str]],
+    now: int | None = None,
 ) -> Plan:
     """Which rows to add: not already imported (``known_ids``, tombstones included), not the
-    same row twice, and overlapping neither an ``existing`` entry ``(start, end, label)`` (live
-    entries, which never overlap each other) nor an earlier row taken from the file."""
+    same row twice, not ending after ``now`` (epoch seconds; an entry never ends in the future,
+    and one would block the timer), and overlapping neither an ``existing`` entry ``(start,
+    end, label)`` (live entries, which never overlap each other) nor an earlier row taken from
+    the file."""
     out = Plan()
     seen: set[str] = set()
     ex = sorted(existing)
@@ -56,6 +60,9 @@ def plan(
             out.duplicates.append(r)
             continue
         seen.add(r.id)
+        if now is not None and r.end > now:
+            out.future.append(r)
+            continue
         j = bisect_left(starts, r.end) - 1  # the last entry starting before this row ends
         if j >= 0 and ex[j][1] > r.start:
             out.overlaps.append(Overlap(r, *ex[j]))
@@ -90,6 +97,7 @@ class ImportResult:
     already: int = 0
     duplicates: list[int] = field(default_factory=list)  # lines
     zero_length: list[int] = field(default_factory=list)
+    future: list[int] = field(default_factory=list)  # lines of rows ending after now
     overlaps: list[Overlap] = field(default_factory=list)
     projects_created: list[str] = field(default_factory=list)
     tasks_created: list[str] = field(default_factory=list)  # "Project / Task"
@@ -126,6 +134,9 @@ def summary(res: ImportResult, tz: ZoneInfo, name: str) -> list[str]:
     if res.zero_length:
         lines.append(f"Skipped {len(res.zero_length)} zero-length row(s): line "
                      f"{_lines(res.zero_length)}")  # fmt: skip
+    if res.future:
+        lines.append(f"Skipped {len(res.future)} row(s) ending in the future (check the file's "
+                     f"time zone against this computer's): line {_lines(res.future)}")  # fmt: skip
     if res.overlaps:
         lines.append(f"Skipped {len(res.overlaps)} row(s) overlapping other entries:")
         for o in res.overlaps[:SHOWN]:
@@ -160,6 +171,7 @@ def result_json(res: ImportResult, tz: ZoneInfo) -> dict:
         "already_imported": res.already,
         "duplicates": res.duplicates,
         "zero_length": res.zero_length,
+        "future": res.future,
         "overlaps": overlaps,
     }
 

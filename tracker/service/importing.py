@@ -87,9 +87,10 @@ class Importing(Entries):
             if fresh:
                 lo, hi = min(r.start for r in fresh), max(r.end for r in fresh)
                 existing = store_imp.live_spans(self.store, lo, hi, now)
-            plan = import_plan.plan(rows, known, existing)
+            plan = import_plan.plan(rows, known, existing, int(now.timestamp()))
             res.already = len(plan.already)
             res.duplicates = sorted(r.line for r in plan.duplicates)
+            res.future = sorted(r.line for r in plan.future)
             res.overlaps = sorted(plan.overlaps, key=lambda o: o.row.line)
             res.added = plan.new
             tasks = self._tasks_for(plan.new, res, now, write=not dry_run)
