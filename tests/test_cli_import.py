@@ -217,3 +217,48 @@ def test_rows_ending_in_the_future_are_skipped_and_said(tmp_path):
     assert [r.note for r in res.added] == ["past"] and res.future == [3]
     assert "Skipped 1 row(s) ending in the future" in summary(res, berlin, "t.csv")[1]
     store.close()
+
+
+KILLED_IMPORT = """
+import os, signal, sys
+from tracker.cli import main
+from tracker.store import importing
+
+real = importing.insert_imported
+
+def insert_then_die(store, rows):
+    def rows_then_kill():
+        for n, r in enumerate(rows):
+            if n == 7000:  # the first 5,000 are in the database's pages by now
+                os.kill(os.getpid(), signal.SIGKILL)
+            yield r
+    return real(store, rows_then_kill())
+
+importing.insert_imported = insert_then_die
+sys.exit(main(["--data-dir", sys.argv[1], "import", "--format", "toggl", sys.argv[2]]))
+"""
+
+
+def test_an_import_killed_while_writing_leaves_nothing_and_can_be_run_again(cli, tmp_path):
+    import signal
+    import subprocess
+    import sys
+    from datetime import date, timedelta
+
+    lines = ["Project,Task,Description,Start date,Start time,End date,End time"]
+    for i in range(8000):  # 8,000 half-hour entries, four a day from 2020-01-01
+        day, slot = divmod(i, 4)
+        d, h = date(2020, 1, 1) + timedelta(days=day), 8 + 2 * slot
+        lines.append(f"P{i % 3},T{i % 7},row {i},{d},{h:02d}:00,{d},{h:02d}:30")
+    path = tmp_path / "toggl.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    p = subprocess.run([sys.executable, "-c", KILLED_IMPORT, str(cli.data_dir), str(path)],
+                       capture_output=True, text=True, env=cli.env, check=False)  # fmt: skip
+    assert p.returncode == -signal.SIGKILL, p.stderr
+    store = open_store(cli.data_dir)
+    counts = [store.conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
+              for t in ("intervals", "tasks", "projects")]  # fmt: skip
+    assert store.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    store.close()
+    assert counts == [0, 0, 0]  # no half import: not even the 5,000 rows written before the kill
+    assert cli.ok("--json", "import", "--format", "toggl", str(path)).json()["added"] == 8000
