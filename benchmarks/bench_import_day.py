@@ -16,6 +16,7 @@ import io
 import json
 import os
 import random
+import resource
 import subprocess
 import sys
 import time
@@ -45,7 +46,7 @@ def toggl_csv(rows: int, seed: int = 7) -> tuple[bytes, str]:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\r\n")
     w.writerow(HEADER)
-    t = datetime(2025, 1, 6, 8, 0, tzinfo=tz)
+    t = datetime(2003, 1, 6, 8, 0, tzinfo=tz)  # 100k rows end in 2024: none in the future
     for i in range(rows):
         if t.hour >= 18:
             t = (t + timedelta(days=1)).replace(hour=8, minute=0, second=0)
@@ -63,10 +64,22 @@ def toggl_csv(rows: int, seed: int = 7) -> tuple[bytes, str]:
     return b"\xef\xbb\xbf" + buf.getvalue().encode(), f"{t:%Y-%m-%d}"
 
 
+def _child_cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+#: CPU seconds (user + system) of the last process :func:`run` ran: on the shared 2-core
+#: machine wall time follows the load, CPU time much less.
+last_cpu = 0.0
+
+
 def run(cmd: list[str], env: dict[str, str]) -> tuple[float, str]:
-    t0 = time.perf_counter()
+    global last_cpu
+    c0, t0 = _child_cpu(), time.perf_counter()
     p = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
     wall = time.perf_counter() - t0
+    last_cpu = _child_cpu() - c0
     if p.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed ({p.returncode}): {p.stderr.strip()}")
     return wall, p.stdout
@@ -80,6 +93,7 @@ def main() -> None:
     args = ap.parse_args()
     rows = 10_000 if args.quick else args.rows
     c.header(f"tracker import ({rows:,} Toggl rows) and tracker day")
+    print("load average at the start: " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
     env = {**os.environ, "TZ": TZ}
     with c.TempDir("tracker-bench-import-") as tmp:
         data, last_day = toggl_csv(rows)
@@ -95,26 +109,32 @@ def main() -> None:
         dd = ["--data-dir", str(tmp / "data")]
         first, out = run([str(TRACKER), *dd, "--json", "import", "--format", "toggl", str(path)],
                          env)  # fmt: skip
+        first_cpu = last_cpu
         added = json.loads(out)["added"]
         again, out2 = run([str(TRACKER), *dd, "--json", "import", "--format", "toggl", str(path)],
                           env)  # fmt: skip
+        again_cpu = last_cpu
         second = json.loads(out2)
         assert added == rows, f"imported {added} of {rows}"
         assert second["added"] == 0 and second["already_imported"] == rows, second
         print(c.table(
-            ["case", "s", "of the csv floor", f"≤ {IMPORT_LIMIT_S:.0f} s"],
-            [["csv module reads the file (floor)", f"{floor:.2f}", "1.0", ""],
-             ["`tracker import`, new data dir", f"{first:.2f}", f"{first / floor:.1f}",
-              "PASS" if first <= IMPORT_LIMIT_S else "FAIL"],
-             ["`tracker import` again (adds nothing)", f"{again:.2f}", f"{again / floor:.1f}",
-              "PASS" if again <= IMPORT_LIMIT_S else "FAIL"]],
+            ["case", "s", "CPU s", "of the csv floor", f"≤ {IMPORT_LIMIT_S:.0f} s"],
+            [["csv module reads the file (floor)", f"{floor:.2f}", "", "1.0", ""],
+             ["`tracker import`, new data dir", f"{first:.2f}", f"{first_cpu:.2f}",
+              f"{first / floor:.1f}", "PASS" if first <= IMPORT_LIMIT_S else "FAIL"],
+             ["`tracker import` again (adds nothing)", f"{again:.2f}", f"{again_cpu:.2f}",
+              f"{again / floor:.1f}", "PASS" if again <= IMPORT_LIMIT_S else "FAIL"]],
         ))  # fmt: skip
         print()
 
-        def timed(cmd: list[str]) -> list[float]:
+        def timed(cmd: list[str]) -> tuple[list[float], list[float]]:
             run(cmd, env)  # warm-up
             run(cmd, env)
-            return [run(cmd, env)[0] * 1000 for _ in range(args.runs)]
+            wall, cpu = [], []
+            for _ in range(args.runs):
+                wall.append(run(cmd, env)[0] * 1000)
+                cpu.append(last_cpu * 1000)
+            return wall, cpu
 
         cases = [
             ("`python -c pass` (floor)", [sys.executable, "-c", "pass"]),
@@ -123,18 +143,24 @@ def main() -> None:
             ("`tracker day --json`", [str(TRACKER), *dd, "--json", "day", "--date", last_day]),
         ]
         table = []
+        floor_ms = 0.0
         for name, cmd in cases:
-            ms = timed(cmd)
+            ms, cpu = timed(cmd)
+            floor_ms = floor_ms or c.median(ms)
             ok = "" if "day" not in name else ("PASS" if c.median(ms) <= DAY_LIMIT_MS else "FAIL")
-            table.append([name, f"{c.median(ms):.0f}", f"{c.pct(ms, 0.9):.0f}", ok])
-        print(c.table(["case", "median ms", "p90 ms", f"≤ {DAY_LIMIT_MS:.0f} ms"], table))
+            table.append([name, f"{c.median(ms):.0f}", f"{c.pct(ms, 0.9):.0f}",
+                          f"{c.median(cpu):.0f}", f"{c.median(ms) / floor_ms:.1f}",
+                          ok])  # fmt: skip
+        print(c.table(["case", "median ms", "p90 ms", "CPU ms", "of the floor",
+                       f"≤ {DAY_LIMIT_MS:.0f} ms"], table))  # fmt: skip
         doc = json.loads(run([str(TRACKER), *dd, "--json", "day", "--date", last_day], env)[1])
         parts = sum(doc[k] for k in doc if k.endswith("_seconds") and k != "span_seconds")
         assert parts == doc["span_seconds"], doc
         print(
             f"\nday {last_day}: span {doc['span_seconds']} s = the parts ({len(doc['gaps'])} gaps)"
         )
-        print(f"(measured {datetime.now(UTC):%H:%M} UTC)")
+        print(f"(measured {datetime.now(UTC):%H:%M} UTC; load average at the end: "
+              + " ".join(f"{x:.2f}" for x in os.getloadavg()) + ")")  # fmt: skip
 
 
 if __name__ == "__main__":

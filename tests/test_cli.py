@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import subprocess
+import sys
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -274,3 +276,15 @@ def test_dates_accept_today_and_yesterday(cli):
     assert cli.ok("day", "--date", "Today", "--json").json()["date"] == today.isoformat()
     bad = cli.fails("day", "--date", "tomorrowish", code=2)
     assert "YYYY-MM-DD, today or yesterday" in bad.err
+
+
+def test_a_new_user_is_told_how_to_create_a_missing_task_or_project(tmp_path):
+    def err(*argv: str) -> str:
+        p = subprocess.run([sys.executable, "-m", "tracker", "--data-dir", str(tmp_path), *argv],
+                           capture_output=True, text=True, check=False)  # fmt: skip
+        assert p.returncode == 1 and "Traceback" not in p.stderr, p.stderr
+        assert len(p.stderr.strip().splitlines()) == 1, p.stderr
+        return p.stderr
+
+    assert "`tracker task add Website 'Home page'`" in err("start", "Website / Home page")
+    assert "`tracker project add Website`" in err("task", "add", "Website", "Home page")

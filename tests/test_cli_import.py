@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -170,3 +171,94 @@ def test_ical_export_is_read_back_by_icalendar_with_stable_uids(cli, tmp_path):
     cli.ok("export", "--format", "ical", "-o", str(again))
     uids = [str(e["UID"]) for e in icalendar.Calendar.from_ical(again.read_bytes()).walk("VEVENT")]
     assert uids == [str(e["UID"]) for e in events]
+
+
+def test_the_command_lines_format_lists_match_the_readers_and_writers():
+    # spelled out in tracker/cli so that other commands start without loading them
+    from tracker import exports, imports
+    from tracker.cli import export, importer
+
+    assert importer.FORMATS == imports.FORMATS
+    assert export.FORMATS == exports.FORMATS
+
+
+def test_imported_names_are_cleaned_and_a_too_long_note_refuses_the_file(tmp_path):
+    from tracker.clock import SystemClock
+    from tracker.errors import InvalidInput
+    from tracker.service import Tracker
+
+    store = open_store(tmp_path / "data")
+    svc = Tracker(store, SystemClock(), ZoneInfo("Europe/Berlin"))
+    head = "Project,Client,Task,Description,Start date,Start time,End date,End time\n"
+    ctrl = head + '"Pro\x01j","Cli\x02ent","Ta\x07sk",ok,2026-11-03,09:00,2026-11-03,10:00\n'
+    res = svc.import_file(ctrl.encode(), "toggl")
+    assert res.projects_created == ["Pro j"] and res.tasks_created == ["Pro j / Ta sk"]
+    assert [p.client for p in store.list_projects()] == ["Cli ent"]
+    long = head + f"P,,,{'x' * 10_001},2026-11-04,09:00,2026-11-04,10:00\n"
+    with pytest.raises(InvalidInput, match="line 2: the description is longer than 10,000"):
+        svc.import_file(long.encode(), "toggl")
+    assert len(svc.log(None, None)) == 1  # nothing added
+    store.close()
+
+
+def test_rows_ending_in_the_future_are_skipped_and_said(tmp_path):
+    # e.g. an export read in a zone behind the tool's: such an entry would block the timer
+    from tracker.clock import FixedClock
+    from tracker.import_plan import summary
+    from tracker.service import Tracker
+
+    berlin = ZoneInfo("Europe/Berlin")
+    store = open_store(tmp_path / "data")
+    svc = Tracker(store, FixedClock(datetime(2026, 11, 3, 12, 0, tzinfo=UTC)), berlin)
+    text = ("Project,Description,Start date,Start time,End date,End time\n"
+            "P,past,2026-11-03,09:00,2026-11-03,10:00\n"
+            "P,ends later,2026-11-03,12:30,2026-11-03,14:00\n")  # fmt: skip
+    res = svc.import_file(text.encode(), "toggl")
+    assert [r.note for r in res.added] == ["past"] and res.future == [3]
+    assert "Skipped 1 row(s) ending in the future" in summary(res, berlin, "t.csv")[1]
+    store.close()
+
+
+KILLED_IMPORT = """
+import os, signal, sys
+from tracker.cli import main
+from tracker.store import importing
+
+real = importing.insert_imported
+
+def insert_then_die(store, rows):
+    def rows_then_kill():
+        for n, r in enumerate(rows):
+            if n == 7000:  # the first 5,000 are in the database's pages by now
+                os.kill(os.getpid(), signal.SIGKILL)
+            yield r
+    return real(store, rows_then_kill())
+
+importing.insert_imported = insert_then_die
+sys.exit(main(["--data-dir", sys.argv[1], "import", "--format", "toggl", sys.argv[2]]))
+"""
+
+
+def test_an_import_killed_while_writing_leaves_nothing_and_can_be_run_again(cli, tmp_path):
+    import signal
+    import subprocess
+    import sys
+    from datetime import date, timedelta
+
+    lines = ["Project,Task,Description,Start date,Start time,End date,End time"]
+    for i in range(8000):  # 8,000 half-hour entries, four a day from 2020-01-01
+        day, slot = divmod(i, 4)
+        d, h = date(2020, 1, 1) + timedelta(days=day), 8 + 2 * slot
+        lines.append(f"P{i % 3},T{i % 7},row {i},{d},{h:02d}:00,{d},{h:02d}:30")
+    path = tmp_path / "toggl.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    p = subprocess.run([sys.executable, "-c", KILLED_IMPORT, str(cli.data_dir), str(path)],
+                       capture_output=True, text=True, env=cli.env, check=False)  # fmt: skip
+    assert p.returncode == -signal.SIGKILL, p.stderr
+    store = open_store(cli.data_dir)
+    counts = [store.conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
+              for t in ("intervals", "tasks", "projects")]  # fmt: skip
+    assert store.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    store.close()
+    assert counts == [0, 0, 0]  # no half import: not even the 5,000 rows written before the kill
+    assert cli.ok("--json", "import", "--format", "toggl", str(path)).json()["added"] == 8000

@@ -20,6 +20,7 @@ CORE = (
     "tracker.reminders",
     "tracker.daybook",
     "tracker.imports",
+    "tracker.import_plan",
     "tracker.ical",
     "tracker.exports",
 )

@@ -13,7 +13,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tracker.errors import InvalidInput
-from tracker.imports import Row, parse, plan
+from tracker.import_plan import plan
+from tracker.imports import Row, parse
 
 FIX = Path(__file__).parent / "fixtures" / "imports"
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -163,3 +164,23 @@ def test_wall_times_on_dst_days_follow_the_zone():
     assert autumn.end - autumn.start == 3 * 3600  # 02:00–03:00 happens twice
     assert plain.end - plain.start == 2 * 3600
     assert spring.start == int(datetime(2026, 3, 29, 1, 30, tzinfo=BERLIN).timestamp())
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "message"),
+    [
+        ("1965-11-02,09:00", "1965-11-02,10:00", "line 2: '1965-11-02' is out of range"),
+        ("2026-11-02,09:00", "2301-11-02,10:00", "line 2: '2301-11-02' is out of range"),
+        ("2026-01-01,09:00", "2027-06-01,09:00", "line 2: the entry lasts more than 999 hours"),
+    ],
+)
+def test_rows_the_app_would_refuse_refuse_the_file(start, end, message):
+    # dates the rest of the app cannot show (totals crashed on them) and entries longer than
+    # any entry may be (the server rejects them) name their line, as a typed entry would
+    text = f"Project,Description,Start date,Start time,End date,End time\nP,x,{start},{end}\n"
+    with pytest.raises(InvalidInput, match=message):
+        parse(text.encode(), "toggl", BERLIN)
+    a, b = (t.replace(",", "T") + ":00+01:00" for t in (start, end))
+    own = f"id,project,task,started_at,ended_at,note\na,P,T,{a},{b},\n"
+    with pytest.raises(InvalidInput, match=message.split("'")[0]):
+        parse(own.encode(), "csv", BERLIN)

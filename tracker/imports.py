@@ -1,4 +1,4 @@
-"""Reading other trackers' CSV exports (and this tool's own) into plain rows; planning an import.
+"""Reading other trackers' CSV exports (and this tool's own) into plain rows.
 
 Pure: text in, rows out. Toggl Track and Clockify write their detailed reports with their own
 column sets (shared/research/einvoicing-and-imports.md §6): a UTF-8 byte-order mark, fields
@@ -7,8 +7,8 @@ in 24- or 12-hour form, ``Task`` or ``Activity``, and extra columns that are ign
 wall times of the exporting user's zone.
 
 Every row gets a stable id (a UUIDv5 of what the row says, or the row's own id for this tool's
-CSV), so importing the same file twice adds nothing; :func:`plan` lists the rows that overlap
-existing entries (or an earlier row of the file) and leaves them out.
+CSV), so importing the same file twice adds nothing (:mod:`tracker.import_plan` decides which
+rows to add and words the result).
 """
 
 from __future__ import annotations
@@ -18,21 +18,22 @@ import hashlib
 import io
 import re
 import uuid
-from bisect import bisect_left
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from .errors import InvalidInput
 from .ids import is_uuid
-from .timeparse import rfc3339_local
+from .timeparse import MAX_ENTRY_SECONDS, MAX_YEAR, MIN_YEAR
 
 FORMATS = ("toggl", "clockify", "csv")
 LABELS = {"toggl": "Toggl Track", "clockify": "Clockify", "csv": "Tracker"}
 #: The namespace of imported rows' ids (uuid5 of the row's own fields).
 NAMESPACE = uuid.UUID("4b3c2f1e-7a52-5d61-9b0e-51f0c3a8d7e2")
 NO_PROJECT = "No project"
+NOTE_MAX = 10_000  # as a note typed in the app (service.base.clean_note) and the server
 NO_TASK = "No task"
 
 # The columns a file must have, as the tools spell them (matched without regard to case).
@@ -53,8 +54,9 @@ _DMY_OR_MDY = re.compile(r"^(\d{1,2})([./-])(\d{1,2})\2(\d{4})$")
 _TIME = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?\s*(?:([AaPp])\.?\s*[Mm]\.?)?$")
 
 
-@dataclass(frozen=True, slots=True)
-class Row:
+class Row(NamedTuple):
+    """One row to import (a named tuple: 100k of them are made per file)."""
+
     line: int  # 1-based line of the file (the header is line 1)
     id: str  # stable per row
     project: str
@@ -69,22 +71,6 @@ class Row:
 class Parsed:
     rows: list[Row] = field(default_factory=list)
     zero_length: list[int] = field(default_factory=list)  # lines
-
-
-@dataclass(frozen=True, slots=True)
-class Overlap:
-    row: Row
-    other_start: int
-    other_end: int
-    other_label: str  # "Project / Task", or "line N of this file"
-
-
-@dataclass
-class Plan:
-    new: list[Row] = field(default_factory=list)
-    already: list[Row] = field(default_factory=list)
-    duplicates: list[Row] = field(default_factory=list)  # the same row twice in the file
-    overlaps: list[Overlap] = field(default_factory=list)
 
 
 # -- reading ------------------------------------------------------------------------------------
@@ -129,9 +115,10 @@ def read(text: str, fmt: str) -> tuple[dict[str, int], list[tuple[int, list[str]
                 f"missing; {_HOW[fmt]}, or choose the right --format"
             )
         records = []
+        append = records.append
         for rec in reader:
-            if any(x.strip() for x in rec):
-                records.append((reader.line_num, rec))
+            if "".join(rec).strip():  # not a blank row
+                append((reader.line_num, rec))
     except csv.Error as exc:
         raise InvalidInput(
             f"line {reader.line_num}: the CSV cannot be read ({exc}): export the file again"
@@ -184,6 +171,8 @@ def _date_reader(texts: Iterable[str], order: str | None) -> Callable[[str, int]
             raise InvalidInput(
                 f"line {line}: '{text}' is not a date: fix the row or export the file again"
             ) from None
+        if not MIN_YEAR <= y <= MAX_YEAR:
+            _out_of_range(line, text)
         cache[text] = (y, mo, d)
         return y, mo, d
 
@@ -217,28 +206,32 @@ class _Instants:
         self.tz = tz
         self._days: dict[tuple[int, int, int], int | None] = {}
 
-    def __call__(self, day: tuple[int, int, int], clock: tuple[int, int, int]) -> int:
+    def midnight(self, day: tuple[int, int, int]) -> int | None:
+        """The day's midnight as epoch seconds, or None on a day the clock changes."""
         base = self._days.get(day, -1)
         if base == -1:
             start = datetime(*day, tzinfo=self.tz)
             last = datetime(*day, 23, 59, 59, tzinfo=self.tz)
             base = int(start.timestamp()) if start.utcoffset() == last.utcoffset() else None
             self._days[day] = base
+        return base
+
+    def __call__(self, day: tuple[int, int, int], clock: tuple[int, int, int]) -> int:
+        base = self.midnight(day)
         if base is None:
             return int(datetime(*day, *clock, tzinfo=self.tz).timestamp())
         return base + clock[0] * 3600 + clock[1] * 60 + clock[2]
 
 
 _NS = NAMESPACE.bytes
+_VARIANT = {c: "89ab"[int(c, 16) & 3] for c in "0123456789abcdef"}
 
 
 def stable_id(key: str) -> str:
-    """``str(uuid.uuid5(NAMESPACE, key))``, without building UUID objects (100k rows a file)."""
-    h = bytearray(hashlib.sha1(_NS + key.encode("utf-8")).digest()[:16])
-    h[6] = (h[6] & 0x0F) | 0x50
-    h[8] = (h[8] & 0x3F) | 0x80
-    x = h.hex()
-    return f"{x[:8]}-{x[8:12]}-{x[12:16]}-{x[16:20]}-{x[20:]}"
+    """``str(uuid.uuid5(NAMESPACE, key))``, without building UUID objects (100k rows a file):
+    the SHA-1's first 32 hex digits with the version (5) and the variant (10xx) set."""
+    x = hashlib.sha1(_NS + key.encode("utf-8")).hexdigest()
+    return f"{x[:8]}-{x[8:12]}-5{x[13:16]}-{_VARIANT[x[16]]}{x[17:20]}-{x[20:32]}"
 
 
 def parse(
@@ -255,8 +248,23 @@ def parse(
     cols, records = read(text, fmt)
     if fmt == "csv":
         return _parse_own(cols, records, progress)
+    return _parse_report(fmt, cols, records, tz, date_order, progress)
+
+
+def _parse_report(
+    fmt: str,
+    cols: dict[str, int],
+    records: list[tuple[int, list[str]]],
+    tz: ZoneInfo,
+    date_order: str | None,
+    progress: Callable[[int, int], None] | None,
+) -> Parsed:
+    """Toggl's and Clockify's rows. The hot loop of a 100k-row import: each distinct date
+    text is read once into its midnight and each distinct time text once into its seconds
+    (both keyed by the cell's raw text), so an instant costs two dict lookups; only a day
+    the clock changes on goes through ``datetime``."""
     width = max(cols.values()) + 1
-    blank = width  # every row gets one empty cell more: the index of a missing column
+    blank = width  # the index of a missing column: rows get one empty cell more if one is
 
     def at(name: str) -> int:
         i = cols.get(name)
@@ -266,39 +274,92 @@ def parse(
     i_project, i_client, i_desc = at("project"), at("client"), at("description")
     i_task = at("task") if "task" in cols else at("activity")
     i_email, i_user = at("email"), at("user")
+    need = max(sd, st, ed, et, i_project, i_client, i_desc, i_task, i_email, i_user) + 1
     for _line, r in records:
-        if len(r) < width:
-            r.extend([""] * (width - len(r)))
-        r.append("")
-    dates = _date_reader((x for _n, r in records for x in (r[sd].strip(), r[ed].strip())),
-                         date_order)  # fmt: skip
-    times: dict[str, tuple[int, int, int]] = {}
+        if len(r) < need:
+            r.extend([""] * (need - len(r)))
+    texts = {r[i] for _n, r in records for i in (sd, ed)}  # distinct dates: a few thousand
+    dates = _date_reader({t.strip() for t in texts}, date_order)
     instant = _Instants(tz)
+    midnights: dict[str, int | None] = {}  # a date cell's raw text -> its midnight, or None
+    seconds: dict[str, int] = {}  # a time cell's raw text -> seconds into the day
+
+    def time_of(raw: str, line: int) -> int:
+        h, m, s = _time(raw.strip(), line)
+        seconds[raw] = n = h * 3600 + m * 60 + s
+        return n
+
+    def midnight_of(raw: str, line: int) -> int | None:
+        midnights[raw] = base = instant.midnight(dates(raw.strip(), line))
+        return base
+
+    def exact(d: str, secs: int, line: int) -> int:  # on a day the clock changes
+        return instant(dates(d.strip(), line), (secs // 3600, secs // 60 % 60, secs % 60))
+
     out = Parsed()
+    rows, zero = out.rows, out.zero_length
     total = len(records)
+    get_m, get_s, join = midnights.get, seconds.get, "\x1f".join
+    miss = object()
     for k, (line, r) in enumerate(records):
-        t0, t1 = r[st].strip(), r[et].strip()
-        c0 = times.get(t0) or times.setdefault(t0, _time(t0, line))
-        c1 = times.get(t1) or times.setdefault(t1, _time(t1, line))
-        start = instant(dates(r[sd].strip(), line), c0)
-        end = instant(dates(r[ed].strip(), line), c1)
-        if end < start:
+        d0, t0, d1, t1 = r[sd], r[st], r[ed], r[et]
+        # the texts are read in this order, so the first bad one is the one named
+        s0 = get_s(t0)
+        if s0 is None:
+            s0 = time_of(t0, line)
+        s1 = get_s(t1)
+        if s1 is None:
+            s1 = time_of(t1, line)
+        m0 = get_m(d0, miss)
+        if m0 is miss:
+            m0 = midnight_of(d0, line)
+        m1 = get_m(d1, miss)
+        if m1 is miss:
+            m1 = midnight_of(d1, line)
+        start = exact(d0, s0, line) if m0 is None else m0 + s0
+        end = exact(d1, s1, line) if m1 is None else m1 + s1
+        if end <= start:
+            if end == start:
+                zero.append(line)
+                continue
             raise InvalidInput(
-                f"line {line}: the entry ends ({r[ed].strip()} {t1}) before it starts "
-                f"({r[sd].strip()} {t0}): fix the row or remove it"
+                f"line {line}: the entry ends ({d1.strip()} {t1.strip()}) before it starts "
+                f"({d0.strip()} {t0.strip()}): fix the row or remove it"
             )
-        if end == start:
-            out.zero_length.append(line)
-            continue
+        if end - start > MAX_ENTRY_SECONDS:
+            _too_long(line)
         project = r[i_project].strip() or NO_PROJECT
         client, note = r[i_client].strip(), r[i_desc].strip()
+        if len(note) > NOTE_MAX:
+            _long_note(line)
         task = r[i_task].strip() or NO_TASK
         who = r[i_email].strip() or r[i_user].strip()
-        key = "\x1f".join((fmt, who, client, project, task, note, str(start), str(end)))
-        out.rows.append(Row(line, stable_id(key), project, client, task, note, start, end))
+        key = join((fmt, who, client, project, task, note, str(start), str(end)))
+        rows.append(Row(line, stable_id(key), project, client, task, note, start, end))
         if progress and k % 2000 == 0:
             progress(k, total)
     return out
+
+
+def _out_of_range(line: int, text: str) -> None:
+    raise InvalidInput(
+        f"line {line}: '{text}' is out of range (dates between {MIN_YEAR} and {MAX_YEAR}): fix "
+        "the row or remove it"
+    )
+
+
+def _too_long(line: int) -> None:
+    raise InvalidInput(
+        f"line {line}: the entry lasts more than 999 hours (the most an entry may): split it or "
+        "remove the row"
+    )
+
+
+def _long_note(line: int) -> None:
+    raise InvalidInput(
+        f"line {line}: the description is longer than {NOTE_MAX:,} characters (the most a note "
+        "holds): shorten it in the file"
+    )
 
 
 def _getter(cols: dict[str, int]) -> Callable[[list[str], str], str]:
@@ -333,12 +394,19 @@ def _parse_own(
             )
         if start.tzinfo is None or end.tzinfo is None:
             raise InvalidInput(f"line {line}: the times carry no UTC offset: export them again")
+        for t in (start, end):
+            if not MIN_YEAR <= t.year <= MAX_YEAR:
+                _out_of_range(line, t.date().isoformat())
         s, e = int(start.timestamp()), int(end.timestamp())
         if e < s:
             raise InvalidInput(f"line {line}: the entry ends before it starts: fix the row")
+        if e - s > MAX_ENTRY_SECONDS:
+            _too_long(line)
         if e == s:
             out.zero_length.append(line)
             continue
+        if len(get(r, "note")) > NOTE_MAX:
+            _long_note(line)
         own = get(r, "id")
         row_id = own if is_uuid(own) else stable_id(f"csv\x1f{own}\x1f{s}\x1f{e}")
         out.rows.append(Row(line, row_id, get(r, "project") or NO_PROJECT, "",
@@ -348,137 +416,5 @@ def _parse_own(
     return out
 
 
-# -- planning -----------------------------------------------------------------------------------
-
-
-def plan(
-    rows: Sequence[Row],
-    known_ids: set[str],
-    existing: Sequence[tuple[int, int, str]],
-) -> Plan:
-    """Which rows to add: not already imported (``known_ids``, tombstones included), not the
-    same row twice, and overlapping neither an ``existing`` entry ``(start, end, label)`` (live
-    entries, which never overlap each other) nor an earlier row taken from the file."""
-    out = Plan()
-    seen: set[str] = set()
-    ex = sorted(existing)
-    starts = [s for s, _e, _l in ex]
-    taken: list[Row] = []  # accepted, in start order (rows are walked in start order)
-    for r in sorted(rows, key=lambda r: (r.start, r.end, r.line)):
-        if r.id in known_ids:
-            out.already.append(r)
-            continue
-        if r.id in seen:
-            out.duplicates.append(r)
-            continue
-        seen.add(r.id)
-        j = bisect_left(starts, r.end) - 1  # the last entry starting before this row ends
-        if j >= 0 and ex[j][1] > r.start:
-            out.overlaps.append(Overlap(r, *ex[j]))
-            continue
-        if taken and taken[-1].end > r.start:
-            t = taken[-1]
-            out.overlaps.append(Overlap(r, t.start, t.end, f"line {t.line} of this file"))
-            continue
-        taken.append(r)
-    out.new = taken
-    return out
-
-
-# -- describing ---------------------------------------------------------------------------------
-
-
-def hm_span(start: int, end: int, tz: ZoneInfo) -> str:
-    a = datetime.fromtimestamp(start, UTC).astimezone(tz)
-    b = datetime.fromtimestamp(end, UTC).astimezone(tz)
-    tail = f"{b:%H:%M}" if a.date() == b.date() else f"{b:%Y-%m-%d %H:%M}"
-    return f"{a:%Y-%m-%d %H:%M}–{tail}"
-
-
-# -- results ------------------------------------------------------------------------------------
-
-
-@dataclass
-class ImportResult:
-    fmt: str
-    dry_run: bool
-    added: list[Row] = field(default_factory=list)
-    already: int = 0
-    duplicates: list[int] = field(default_factory=list)  # lines
-    zero_length: list[int] = field(default_factory=list)
-    overlaps: list[Overlap] = field(default_factory=list)
-    projects_created: list[str] = field(default_factory=list)
-    tasks_created: list[str] = field(default_factory=list)  # "Project / Task"
-
-
-SHOWN = 20  # overlapping rows listed one by one; the rest counted
-
-
-def _lines(numbers: list[int]) -> str:
-    shown = ", ".join(map(str, numbers[:SHOWN]))
-    return shown + (f" and {len(numbers) - SHOWN} more" if len(numbers) > SHOWN else "")
-
-
-def _count(n: int, one: str, many: str) -> str:
-    return f"{n} {one if n == 1 else many}"
-
-
-def summary(res: ImportResult, tz: ZoneInfo, name: str) -> list[str]:
-    """What an import did (or would do), as lines for the user."""
-    made = []
-    if res.projects_created:
-        made.append(_count(len(res.projects_created), "new project", "new projects"))
-    if res.tasks_created:
-        made.append(_count(len(res.tasks_created), "new task", "new tasks"))
-    extra = f" ({', '.join(made)})" if made else ""
-    verb = "Would import" if res.dry_run else "Imported"
-    n = _count(len(res.added), "entry", "entries")
-    lines = [f"{verb} {n} from {name} as {LABELS[res.fmt]}{extra}"]
-    if res.already:
-        lines.append(f"Skipped {_count(res.already, 'row', 'rows')} already imported")
-    if res.duplicates:
-        lines.append(f"Skipped {len(res.duplicates)} repeated row(s): line "
-                     f"{_lines(res.duplicates)}")  # fmt: skip
-    if res.zero_length:
-        lines.append(f"Skipped {len(res.zero_length)} zero-length row(s): line "
-                     f"{_lines(res.zero_length)}")  # fmt: skip
-    if res.overlaps:
-        lines.append(f"Skipped {len(res.overlaps)} row(s) overlapping other entries:")
-        for o in res.overlaps[:SHOWN]:
-            r = o.row
-            other = f"{hm_span(o.other_start, o.other_end, tz)} {o.other_label}"
-            lines.append(f"  line {r.line}: {hm_span(r.start, r.end, tz)} {r.project} / {r.task} "
-                         f"overlaps {other}")  # fmt: skip
-        if len(res.overlaps) > SHOWN:
-            lines.append(f"  and {len(res.overlaps) - SHOWN} more")
-    if res.dry_run:
-        lines.append("Nothing was written (--dry-run)")
-    return lines
-
-
-def result_json(res: ImportResult, tz: ZoneInfo) -> dict:
-    def at(t: int) -> str | None:
-        return rfc3339_local(datetime.fromtimestamp(t, UTC), tz)
-
-    overlaps = [
-        {"line": o.row.line, "from": at(o.row.start), "to": at(o.row.end),
-         "project": o.row.project, "task": o.row.task, "other_from": at(o.other_start),
-         "other_to": at(o.other_end), "other": o.other_label}
-        for o in res.overlaps
-    ]  # fmt: skip
-    return {
-        "format": res.fmt,
-        "dry_run": res.dry_run,
-        "added": len(res.added),
-        "added_seconds": sum(r.end - r.start for r in res.added),
-        "projects_created": res.projects_created,
-        "tasks_created": res.tasks_created,
-        "already_imported": res.already,
-        "duplicates": res.duplicates,
-        "zero_length": res.zero_length,
-        "overlaps": overlaps,
-    }
-
-
-__all__ = ["FORMATS", "ImportResult", "Overlap", "Parsed", "Plan", "Row", "decode", "parse", "plan",
-           "read", "result_json", "summary"]  # fmt: skip
+__all__ = ["FORMATS", "LABELS", "NO_PROJECT", "NO_TASK", "Parsed", "Row", "decode", "parse", "read",
+           "stable_id"]  # fmt: skip

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from zoneinfo import ZoneInfo
 
 from ..errors import InvalidInput, UsageError
-from ..exports import entry_row
 from ..model import Interval, Project, Task
 from ..timeparse import parse_date, parse_instant
 
@@ -87,6 +86,8 @@ class Out:
         sys.stdout.write(text + "\n")
 
     def entry(self, e: Interval, now: datetime) -> dict[str, Any]:
+        from ..exports import entry_row  # csv, json and iCalendar: only for commands that list
+
         return entry_row(e, now, self.tz)
 
     @staticmethod

@@ -55,7 +55,10 @@ class Base:
                 return by_prefix[0]
             if len(by_prefix) > 1:
                 raise Ambiguous(f"'{ref}' matches several project ids: give more of the id")
-        raise NotFound(f"no project '{ref}': see `tracker project list`")
+        raise NotFound(
+            f"no project '{ref}': create it with `tracker project add {_quoted(ref)}`, or see "
+            "`tracker project list`"
+        )
 
     def task(self, ref: str) -> Task:
         """A task by id, id prefix, ``Project/Task title`` or a unique title."""
@@ -88,10 +91,14 @@ class Base:
             raise Ambiguous(
                 f"'{ref}' matches several tasks: {labels}; give 'Project/Task' or the id"
             )
-        raise NotFound(
-            f"no task '{ref}': see `tracker task list`; to make it, "
-            f"`tracker task add PROJECT TITLE` or `tracker start --create 'Project/Task'`"
-        )
+        pname, _, title = ref.partition("/")
+        if pname.strip() and title.strip():
+            make = f"tracker task add {_quoted(pname.strip())} {_quoted(title.strip())}"
+            raise NotFound(
+                f"no task '{ref}': create it with `{make}` (or start it with "
+                f"`tracker start --create {_quoted(ref.strip())}`), or see `tracker task list`"
+            )
+        raise NotFound(f"no task '{ref}': see `tracker task list`, or give 'Project/Task title'")
 
     def entry(self, ref: str) -> Interval:
         ref = ref.strip()
@@ -117,6 +124,13 @@ class Base:
             self.store.update_interval(e.changed(deleted=True), now)
         else:
             self.store.hard_delete_interval(e.id)
+
+
+def _quoted(text: str) -> str:
+    """A name as a shell argument in a hint (only on the error path: shlex loads then)."""
+    import shlex
+
+    return shlex.quote(text)
 
 
 def clean(text: str | None, what: str, limit: int) -> str:

@@ -4,19 +4,42 @@ ones, new entries written in one transaction, or nothing at all."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+import gc
+from collections.abc import Callable, Iterator
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
-from .. import imports
-from ..imports import ImportResult
 from ..model import Origin, Project, Task
 from .entries import Entries
+
+if TYPE_CHECKING:
+    from ..import_plan import ImportResult
+    from ..imports import Row
 
 Progress = Callable[[int, int], None]
 
 
-def _name(text: str, limit: int) -> str:
-    return " ".join(text.split())[:limit] or imports.NO_TASK
+_CONTROL = {i: " " for i in range(32)}  # what a typed name may not hold (service.base.clean)
+
+
+def _name(text: str, limit: int, empty: str) -> str:
+    """A project, client or task name as one typed in the app would be: control characters as
+    spaces, spaces collapsed, at most ``limit`` characters."""
+    return " ".join(text.translate(_CONTROL).split())[:limit] or empty
+
+
+@contextlib.contextmanager
+def _no_gc() -> Iterator[None]:
+    """The cyclic collector paused: a 100k-row file makes millions of objects (no cycles among
+    them), and the collections they set off took half of the parse."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 class Importing(Entries):
@@ -39,12 +62,24 @@ class Importing(Entries):
     ) -> ImportResult:
         """Import a file's rows; with ``dry_run`` nothing is written. ``progress(done, total)``
         is called now and then (from the calling thread)."""
+        with _no_gc():
+            return self._import(data, fmt, dry_run, date_order, progress)
+
+    def _import(
+        self,
+        data: bytes,
+        fmt: str,
+        dry_run: bool,
+        date_order: str | None,
+        progress: Progress | None,
+    ) -> ImportResult:
+        from .. import import_plan, imports
         from ..store import importing as store_imp
 
         parsed = imports.parse(data, fmt, self.tz, date_order, progress)
-        res = ImportResult(fmt, dry_run, zero_length=parsed.zero_length)
+        res = import_plan.ImportResult(fmt, dry_run, zero_length=parsed.zero_length)
         rows = parsed.rows
-        with self.store.transaction():
+        with store_imp.roomy_cache(self.store), self.store.transaction():
             now = self.clock.now()
             known = store_imp.known_interval_ids(self.store, [r.id for r in rows])
             existing = []
@@ -52,9 +87,10 @@ class Importing(Entries):
             if fresh:
                 lo, hi = min(r.start for r in fresh), max(r.end for r in fresh)
                 existing = store_imp.live_spans(self.store, lo, hi, now)
-            plan = imports.plan(rows, known, existing)
+            plan = import_plan.plan(rows, known, existing, int(now.timestamp()))
             res.already = len(plan.already)
             res.duplicates = sorted(r.line for r in plan.duplicates)
+            res.future = sorted(r.line for r in plan.future)
             res.overlaps = sorted(plan.overlaps, key=lambda o: o.row.line)
             res.added = plan.new
             tasks = self._tasks_for(plan.new, res, now, write=not dry_run)
@@ -68,16 +104,23 @@ class Importing(Entries):
         return res
 
     def _tasks_for(
-        self, rows: list[imports.Row], res: ImportResult, now: datetime, write: bool
+        self, rows: list[Row], res: ImportResult, now: datetime, write: bool
     ) -> dict[str, str]:
         """Each row's task id: projects by name (a server one before a local one), tasks by
         title within it; what is missing is created (only counted on a dry run)."""
+        from ..imports import NO_PROJECT, NO_TASK
+
         projects: dict[str, Project] = {}
         tasks: dict[tuple[str, str], Task] = {}
         out: dict[str, str] = {}
         created: set[str] = set()  # projects made by this import: no tasks to look up in them
+        seen: dict[tuple[str, str], str] = {}  # (project, task) as the file spells them
         for r in rows:
-            pname = _name(r.project, 200)
+            hit = seen.get((r.project, r.task))
+            if hit is not None:
+                out[r.id] = hit
+                continue
+            pname = _name(r.project, 200, NO_PROJECT)
             p = projects.get(pname.casefold())
             if p is None:
                 named = sorted(self.store.projects_named(pname),
@@ -85,13 +128,13 @@ class Importing(Entries):
                 if named:
                     p = named[0]
                 else:
-                    p = Project(self.make_id(), pname, r.client or None)
+                    p = Project(self.make_id(), pname, _name(r.client, 200, "") or None)
                     if write:
                         self.store.insert_project(p, now)
                     res.projects_created.append(pname)
                     created.add(p.id)
                 projects[pname.casefold()] = p
-            title = _name(r.task, 500)
+            title = _name(r.task, 500, NO_TASK)
             key = (p.id, title.casefold())
             t = tasks.get(key)
             if t is None:
@@ -104,5 +147,5 @@ class Importing(Entries):
                         self.store.insert_task(t, now)
                     res.tasks_created.append(f"{p.name} / {title}")
                 tasks[key] = t
-            out[r.id] = t.id
+            out[r.id] = seen[(r.project, r.task)] = t.id
         return out

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import random
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -374,6 +373,8 @@ def _configure(conn: sqlite3.Connection) -> None:
                 raise
         if time.monotonic() > deadline:
             raise sqlite3.OperationalError("database is locked")
+        import random  # only when the file is busy
+
         time.sleep(0.005 + random.random() * 0.02)
 
 

@@ -445,9 +445,12 @@ class Store:
             bound = max(bound, _epoch(now) - running[0] + 1)
         return bound + 1
 
-    def bulk_insert_intervals(self, rows: Iterable[Sequence], chunk: int = 500) -> int:
+    def bulk_insert_intervals(
+        self, rows: Iterable[Sequence], chunk: int = 500, fresh: bool = False
+    ) -> int:
         """The bulk path (sync's pull, imports): rows in :data:`BULK_COLUMNS` order, upserted
-        by id in one transaction.
+        by id in one transaction. ``fresh``: the caller has found every id absent in the
+        same transaction and unique (an import), so no chunk is looked up.
 
         Per chunk, one ``IN`` query finds which ids exist; a chunk of new rows is one plain
         ``executemany`` INSERT (an ``ON CONFLICT DO UPDATE`` upsert is ~3x slower for new rows),
@@ -466,6 +469,10 @@ class Store:
 
         def flush() -> None:
             nonlocal written
+            if fresh:
+                written += self.conn.executemany(insert, batch).rowcount
+                batch.clear()
+                return
             ids = [r[0] for r in batch]
             have = {
                 x

@@ -33,7 +33,8 @@ from PySide6.QtWidgets import (
 )
 
 from ..errors import TrackerError
-from ..imports import LABELS, ImportResult, summary
+from ..import_plan import ImportResult, summary
+from ..imports import LABELS
 from .controller import user_message
 from .executor import Bridge, Executor
 
@@ -242,7 +243,9 @@ class Transfer:
             return n
 
         def done(n: int) -> None:
-            self.controller.notice.emit(f"Exported {n} entries to {path}")
+            self.controller.notice.emit(
+                f"Exported {n} {'entry' if n == 1 else 'entries'} to {path}"
+            )
 
         def failed(exc: Exception) -> None:
             self.controller.failed.emit(user_message(exc))
