@@ -8,6 +8,7 @@ not reserve time, they list it in ``on_drafts``. Unpriced time is reported, neve
 from __future__ import annotations
 
 import json
+import operator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -309,6 +310,7 @@ _INSERT_LINKS = (
     " billed_seconds, allocated_amount_minor, state) {values}"
 )
 _LINK_TYPES = ("text", "text", "text", "text", "integer", "bigint", "bigint", "text")
+_INTERVAL_ID = operator.itemgetter(2)
 
 
 def insert_lines(conn: Connection, inv_id: str, lines: list[L.Line], ledger: str,
@@ -339,7 +341,12 @@ def _insert_links(conn: Connection, rows: list[tuple]) -> None:
     """10,000 links of a draft in one go. SQLite: the driver's executemany with positional
     rows (as ingest does; SQLAlchemy's per-row parameter processing cost more than the
     insert). PostgreSQL: one ``INSERT … SELECT FROM unnest(arrays)`` — a statement per row,
-    even pipelined, took seconds."""
+    even pipelined, took seconds.
+
+    In interval id order: the foreign-key look-ups into ``intervals`` and the inserts into
+    the two interval-keyed indexes then walk their B-trees forwards instead of jumping
+    (a third less time for the statement on SQLite)."""
+    rows.sort(key=_INTERVAL_ID)
     if conn.dialect.name == "sqlite":
         conn.exec_driver_sql(_INSERT_LINKS.format(values="VALUES (?, ?, ?, ?, ?, ?, ?, ?)"), rows)
         return
