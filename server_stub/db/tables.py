@@ -234,6 +234,19 @@ intervals = Table(
     Index("ix_intervals_started_at", "started_at"),
     Index("ix_intervals_task_started", "task_id", "started_at"),
     Index("ix_intervals_user_seq", "user_id", "seq"),
+    # The rows an invoice (or team invoice) locks, for voiding it: only locked rows are indexed.
+    Index(
+        "ix_intervals_locked_by_invoice_id",
+        "locked_by_invoice_id",
+        sqlite_where=text("locked_by_invoice_id IS NOT NULL"),
+        postgresql_where=text("locked_by_invoice_id IS NOT NULL"),
+    ),
+    Index(
+        "ix_intervals_locked_by_team_invoice_id",
+        "locked_by_team_invoice_id",
+        sqlite_where=text("locked_by_team_invoice_id IS NOT NULL"),
+        postgresql_where=text("locked_by_team_invoice_id IS NOT NULL"),
+    ),
     # One running interval per user: a database fact, not only code.
     Index(
         "uq_intervals_one_running",

@@ -8,12 +8,13 @@ not reserve time, they list it in ``on_drafts``. Unpriced time is reported, neve
 from __future__ import annotations
 
 import json
+import operator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, and_, exists, func, insert, select, update
+from sqlalchemy import Connection, and_, bindparam, exists, func, insert, select, update
 
 from tracker.totals import range_bounds
 
@@ -66,8 +67,8 @@ def _bounds(conn: Connection, scope: Scope) -> tuple[int, int]:
     return int(lo or 0), int(hi or 0)  # both days are given: neither is None
 
 
-def _where(conn: Connection, scope: Scope) -> Any:
-    lo, hi = _bounds(conn, scope)
+def _where(conn: Connection, scope: Scope, bounds: tuple[int, int] | None = None) -> Any:
+    lo, hi = bounds or _bounds(conn, scope)
     _rate, _cur, lock = LEDGER_COLUMNS[scope.ledger]
     cond = [
         intervals.c.started_at >= lo,
@@ -111,28 +112,54 @@ def _on_drafts(conn: Connection, scope: Scope, where: Any) -> list[str]:
     return list(conn.execute(q).scalars())
 
 
+def _uninvoiced_sums() -> Any:
+    """The client's uninvoiced time per task, member, currency and priced-or-not, then its
+    project. The same rows as grouping the join of ``_where``, cheaper: the intervals are
+    grouped alone (the client's tasks as an ``IN`` list, not joined per row, and no project
+    in the sort key), and only the few groups are joined to their task."""
+    priced = intervals.c.bill_rate_minor.is_not(None)
+    client_tasks = (
+        select(tasks.c.id)
+        .join(projects, projects.c.id == tasks.c.project_id)
+        .where(projects.c.client_id == bindparam("client_id"))
+    )
+    sums = (
+        select(
+            intervals.c.task_id, intervals.c.user_id, intervals.c.bill_currency,
+            priced.label("priced"), func.sum(_SECONDS).label("seconds"),
+            func.sum(intervals.c.estimated_amount_minor).label("amount"),
+        )
+        .where(
+            intervals.c.task_id.in_(client_tasks),
+            intervals.c.started_at >= bindparam("lo"),
+            intervals.c.started_at < bindparam("hi"),
+            intervals.c.ended_at.is_not(None),
+            intervals.c.deleted.is_(False),
+            intervals.c.locked_by_invoice_id.is_(None),
+            intervals.c.billable.is_(True),
+        )
+        .group_by(intervals.c.task_id, intervals.c.user_id, intervals.c.bill_currency, priced)
+        .subquery("sums")
+    )  # fmt: skip
+    return select(
+        tasks.c.project_id, sums.c.task_id, sums.c.user_id, sums.c.bill_currency,
+        sums.c.priced, sums.c.seconds, sums.c.amount,
+    ).join_from(sums, tasks, tasks.c.id == sums.c.task_id)  # fmt: skip
+
+
+_UNINVOICED = _uninvoiced_sums()  # built once: the request binds client, lo and hi
+
+
 def uninvoiced(conn: Connection, actor: Actor, client_id: str, first: date, last: date) -> dict:
     """``GET /uninvoiced``: per project, task and member the seconds and estimated amounts,
     totals per currency, the unpriced intervals and those already sitting on drafts."""
     authz.require(actor, authz.Action.MANAGE_INVOICES)
     _client(conn, client_id)
     scope = Scope("bill", client_id, first, last)
-    where = _where(conn, scope)
-    priced = intervals.c.bill_rate_minor.is_not(None)
-    q = (
-        select(
-            tasks.c.project_id, intervals.c.task_id, intervals.c.user_id,
-            intervals.c.bill_currency, priced.label("priced"),
-            func.sum(_SECONDS).label("seconds"),
-            func.sum(intervals.c.estimated_amount_minor).label("amount"),
-        )
-        .select_from(_JOIN)
-        .where(where)
-        .group_by(tasks.c.project_id, intervals.c.task_id, intervals.c.user_id,
-                  intervals.c.bill_currency, priced)
-    )  # fmt: skip
+    lo, hi = _bounds(conn, scope)
+    where = _where(conn, scope, (lo, hi))
     rows, totals, any_unpriced = [], {}, False
-    for r in conn.execute(q):
+    for r in conn.execute(_UNINVOICED, {"client_id": client_id, "lo": lo, "hi": hi}):
         if not r.priced:
             any_unpriced = True
             continue
@@ -197,8 +224,11 @@ def _converts(fx: list[L.Fx], a: str, b: str) -> bool:
     return any({f.from_, f.to} == {a, b} for f in fx)
 
 
+_CLIENT = select(clients).where(clients.c.id == bindparam("client_id"))
+
+
 def _client(conn: Connection, client_id: str) -> Any:
-    row = conn.execute(select(clients).where(clients.c.id == client_id)).first()
+    row = conn.execute(_CLIENT, {"client_id": client_id}).first()
     if row is None:
         raise Invalid("client_not_found", f"no client {client_id}")
     return row
@@ -304,11 +334,14 @@ def create(conn: Connection, actor: Actor, spec: DraftSpec, now: int) -> str:
     return inv_id
 
 
+# A link row is (line, invoice, ledger, state) + its L.Link (interval, revision, seconds,
+# allocated): one tuple concatenation per link.
 _INSERT_LINKS = (
-    "INSERT INTO invoice_intervals (line_id, invoice_id, interval_id, ledger, interval_revision,"
-    " billed_seconds, allocated_amount_minor, state) {values}"
+    "INSERT INTO invoice_intervals (line_id, invoice_id, ledger, state, interval_id,"
+    " interval_revision, billed_seconds, allocated_amount_minor) {values}"
 )
-_LINK_TYPES = ("text", "text", "text", "text", "integer", "bigint", "bigint", "text")
+_LINK_TYPES = ("text", "text", "text", "text", "text", "integer", "bigint", "bigint")
+_INTERVAL_ID = operator.itemgetter(4)
 
 
 def insert_lines(conn: Connection, inv_id: str, lines: list[L.Line], ledger: str,
@@ -325,10 +358,7 @@ def insert_lines(conn: Connection, inv_id: str, lines: list[L.Line], ledger: str
             "tax_ppm": x.tax_ppm, "source_currency": x.source_currency,
             "source_unit_price_minor": x.source_unit_price_minor,
         })  # fmt: skip
-        link_rows.extend(
-            (lid, inv_id, k.interval_id, ledger, k.revision, k.seconds, k.allocated_minor, state)
-            for k in x.links
-        )
+        link_rows.extend(map((lid, inv_id, ledger, state).__add__, x.links))
     if line_rows:
         conn.execute(insert(invoice_lines), line_rows)
     if link_rows:
@@ -339,7 +369,12 @@ def _insert_links(conn: Connection, rows: list[tuple]) -> None:
     """10,000 links of a draft in one go. SQLite: the driver's executemany with positional
     rows (as ingest does; SQLAlchemy's per-row parameter processing cost more than the
     insert). PostgreSQL: one ``INSERT … SELECT FROM unnest(arrays)`` — a statement per row,
-    even pipelined, took seconds."""
+    even pipelined, took seconds.
+
+    In interval id order: the foreign-key look-ups into ``intervals`` and the inserts into
+    the two interval-keyed indexes then walk their B-trees forwards instead of jumping
+    (a third less time for the statement on SQLite)."""
+    rows.sort(key=_INTERVAL_ID)
     if conn.dialect.name == "sqlite":
         conn.exec_driver_sql(_INSERT_LINKS.format(values="VALUES (?, ?, ?, ?, ?, ?, ?, ?)"), rows)
         return

@@ -10,13 +10,14 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, false, func, select
+from sqlalchemy import Connection, false, func, select, text
 
 from .. import authz
 from ..authz import Actor
 from ..db.tables import (
     activity_slots,
     clients,
+    counters,
     intervals,
     project_members,
     projects,
@@ -44,6 +45,33 @@ class Entry:
 
     def seconds(self, now: int) -> int:
         return (self.ended_at if self.ended_at is not None else now) - self.started_at
+
+
+LONGEST_ENTRY = 3596400  # 999 h, the schema's limit (ck_intervals_max_999h)
+
+
+def earliest_start(conn: Connection, lo: int) -> int:
+    """The earliest start of a live entry that reaches past ``lo``: ``lo`` less the longest
+    finished entry (ingest keeps it in ``counters.max_span``, as the totals use it), or the
+    oldest running timer's start, and never more than 999 h back. Only a bound for the index
+    range: the entries' own condition decides. With the 999 h bound alone a month's page read
+    41 days of rows before its first."""
+    longest = conn.execute(_MAX_SPAN).scalar() or 0
+    oldest = conn.execute(_OLDEST_RUNNING[conn.dialect.name == "sqlite"]).scalar()
+    reach = lo - longest if oldest is None else min(lo - longest, int(oldest))
+    return max(reach, lo - LONGEST_ENTRY)
+
+
+_MAX_SPAN = select(counters.c.value).where(counters.c.name == "max_span")
+# Spelled like the partial index uq_intervals_one_running (one row per user), which SQLite
+# takes only when told: else it walks the started_at index looking for a running row.
+_OLDEST_RUNNING = {
+    True: text(
+        "SELECT MIN(started_at) FROM intervals INDEXED BY uq_intervals_one_running "
+        "WHERE ended_at IS NULL AND deleted = 0"
+    ),
+    False: text("SELECT MIN(started_at) FROM intervals WHERE ended_at IS NULL AND NOT deleted"),
+}
 
 
 def _entry_select():
@@ -90,7 +118,7 @@ def entries(
             intervals.c.deleted == false(),
             intervals.c.started_at < hi,
             intervals.c.ended_at.is_(None) | (intervals.c.ended_at > lo),
-            intervals.c.started_at >= lo - 3596400,  # the longest entry: keeps the index range
+            intervals.c.started_at >= earliest_start(conn, lo),  # keeps the index range short
             authz.interval_scope(actor),
         )
         .order_by(intervals.c.started_at, intervals.c.id)

@@ -67,7 +67,7 @@ def optional_session(request: Request, state: State) -> web_sessions.WebSession 
 MaybeSession = Annotated[web_sessions.WebSession | None, Depends(optional_session)]
 
 
-def signed_in(session: MaybeSession) -> authz.Actor:
+async def signed_in(session: MaybeSession) -> authz.Actor:  # no I/O: not in the thread pool
     if session is None or session.user is None:
         raise NotSignedIn()
     return session.user

@@ -202,6 +202,27 @@ def test_dashboard_shows_time_running_timers_and_charts(api, team):
     assert "2:15" not in b.get("/dashboard?from=2026-11-25&to=2026-11-25").text
 
 
+def test_entry_lists_reach_back_to_the_longest_entry_and_the_oldest_timer(api, team):
+    """The lists bound their index range by the longest entry and the oldest running timer
+    (not 999 h): an entry of 50 hours and a timer running for two weeks still show."""
+    from datetime import UTC, datetime
+
+    from server_stub.authz import Actor, Role
+    from server_stub.services import reports
+
+    long_id = tracked(team.member, team.task["id"], "2026-11-20T08:00:00Z", "2026-11-22T10:00:00Z")
+    tracked(team.member, team.task["id"], "2026-11-19T08:00:00Z", "2026-11-19T09:00:00Z")
+    short_id = tracked(team.member, team.task["id"], "2026-11-23T09:00:00Z",
+                       "2026-11-23T10:00:00Z")  # fmt: skip
+    running = iv(team.other_task["id"], "2026-11-10T08:00:00Z", None)
+    assert team.other_member.push(running)["accepted"] == [running["id"]]
+    lo = int(datetime(2026, 11, 22, tzinfo=UTC).timestamp())
+    with api.state.db.read() as conn:
+        assert reports.earliest_start(conn, lo) == datetime(2026, 11, 10, 8, tzinfo=UTC).timestamp()
+        listed = reports.entries(conn, Actor(team.admin.id, Role.ADMIN, ""), lo, lo + 2 * 86400)
+    assert [e.id for e in listed] == [running["id"], long_id, short_id]
+
+
 def test_a_viewers_pages_never_show_what_they_are_not_granted(api, team):
     hidden = api.project(team.manager, "Hidden Harbour")
     api.member(team.manager, hidden["id"], team.member)
