@@ -1,11 +1,8 @@
 """sign_in_links: one-time links that sign the desktop's user in to the web pages
 
 Revision ID: 0012
-Revises: 0009
-Create Date: 2026-12-02 10:00:00
-
-0010 and 0011 are written in parallel: whoever merges re-chains ``down_revision`` onto the
-last of them.
+Revises: 0011
+Create Date: 2026-12-07 04:00:00
 """
 
 from __future__ import annotations
@@ -14,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0012"
-down_revision = "0009"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 

@@ -1,6 +1,6 @@
 """intervals: partial indexes on the invoice locks (voiding an invoice scanned every interval)
 
-Revision ID: 0010_invoice_indexes
+Revision ID: 0011
 Revises: 0009
 Create Date: 2026-12-07 03:30:00
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0010_invoice_indexes"
+revision = "0011"
 down_revision = "0009"
 branch_labels = None
 depends_on = None
