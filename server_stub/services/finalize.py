@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import authz
@@ -115,20 +115,36 @@ def _stale(conn: Connection, inv: Any, ledger: str) -> list[dict]:
     return out
 
 
-def _lock(conn: Connection, inv_id: str, ledger: str) -> None:
+def _lock(conn: Connection, inv: Any, ledger: str) -> None:
     """Lock the invoice's intervals; a bill also sets their invoiced amounts (the allocations).
-    One ``UPDATE … FROM`` (SQLite ≥ 3.33, PostgreSQL) joined on the links."""
+    One ``UPDATE … FROM`` (SQLite ≥ 3.33, PostgreSQL) joined on the links, which is also the
+    stale check's fast path: only intervals as drafted (same revision, not deleted, locked by
+    no other invoice) are locked, and when fewer than the links were, ``_stale`` names the
+    others and the caller's transaction rolls back. No row locks needed, as in ``_stale``."""
     link = invoice_intervals.c
+    lock = intervals.c.locked_by_invoice_id if ledger == "bill" else (
+        intervals.c.locked_by_team_invoice_id
+    )  # fmt: skip
+    values: dict[str, Any] = {lock.key: inv.id}
     if ledger == "bill":
-        values: dict[str, Any] = {"locked_by_invoice_id": inv_id,
-                                  "invoiced_amount_minor": link.allocated_amount_minor}  # fmt: skip
-    else:
-        values = {"locked_by_team_invoice_id": inv_id}
-    conn.execute(
+        values["invoiced_amount_minor"] = link.allocated_amount_minor
+    locked = conn.execute(
         update(intervals)
-        .where(intervals.c.id == link.interval_id, link.invoice_id == inv_id)
+        .where(
+            intervals.c.id == link.interval_id, link.invoice_id == inv.id,
+            intervals.c.revision == link.interval_revision, intervals.c.deleted.is_(False),
+            or_(lock.is_(None), lock == inv.id),
+        )
         .values(**values)
-    )
+    ).rowcount  # fmt: skip
+    links = conn.execute(_LINKS, {"invoice_id": inv.id}).scalar()
+    if locked != links:
+        stale = _stale(conn, inv, ledger)
+        if stale:
+            raise DraftStale(stale)
+
+
+_LINKS = select(func.count()).where(invoice_intervals.c.invoice_id == bindparam("invoice_id"))
 
 
 def _issue(conn: Connection, inv_id: str, actor: Actor, now: int, settings) -> str:
@@ -169,9 +185,7 @@ def finalize(conn: Connection, actor: Actor, invoice_id: str, now: int, *, team:
     if inv.status != "draft":
         raise ApiError(409, "not_draft", f"the invoice is already {inv.status}")
     ledger = "pay" if inv.kind == "team_invoice" else "bill"
-    stale = _stale(conn, inv, ledger)
-    if stale:
-        raise DraftStale(stale)
+    _lock(conn, inv, ledger)  # raises DraftStale: nothing written stays
     try:
         conn.execute(
             update(invoice_intervals)
@@ -181,7 +195,6 @@ def finalize(conn: Connection, actor: Actor, invoice_id: str, now: int, *, team:
     except IntegrityError:  # a concurrent finalize won the race for one of its intervals
         raise DraftStale([]) from None
     number = _issue(conn, inv.id, actor, now, snap.billing_settings(conn))
-    _lock(conn, inv.id, ledger)
     audit.record(
         conn, actor_id=actor.user_id, action=f"{inv.kind}.finalize", entity=inv.kind,
         entity_id=inv.id, before={"status": "draft"}, after={"status": "final", "number": number},
