@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 
 from fastapi import FastAPI
 
@@ -44,7 +45,13 @@ API_PREFIX = "/api/v1"
 
 @contextlib.asynccontextmanager
 async def _lifespan(app: FastAPI):
-    """With e-mail on, a background sender: chat digests when due, failed notices again."""
+    """With e-mail on, a background sender: chat digests when due, failed notices again.
+
+    The objects alive at start-up (modules, routes, tables, compiled queries: most of the
+    heap) are moved out of the cyclic collector's reach while the app runs: a request that
+    makes many objects (a draft of 10,000 intervals) otherwise set off full collections
+    that walked all of them, about 60 ms of CPU every other draft."""
+    gc.freeze()
     state: AppState = app.state.tracker
     every = state.settings.notice_every_seconds
     task = None
@@ -53,6 +60,7 @@ async def _lifespan(app: FastAPI):
     try:
         yield
     finally:
+        gc.unfreeze()
         if task is not None:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
