@@ -361,7 +361,7 @@ _PG_LINKS = _INSERT_LINKS.format(
     " AS l(line, interval_id, revision, seconds, allocated)"
 )
 _INTERVAL_ID = operator.itemgetter(4)
-_LINK_KEY = operator.itemgetter(1)  # (line index, L.Link) -> the interval id
+_LINK_KEY = operator.itemgetter(1)  # (line index, L.Link) -> the link: interval id first
 
 
 def insert_lines(conn: Connection, inv_id: str, lines: list[L.Line], ledger: str,

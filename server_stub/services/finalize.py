@@ -1,11 +1,12 @@
 """Finalize and void (server-spec §6.6), each in the caller's one write transaction.
 
-Finalize: the drafted intervals are checked (revision, deleted, already on a final invoice),
-their links become final (a partial unique index is the last defence against a race), the next
-number comes from the series row inside the same transaction — so a failed finalize rolls the
-counter back too and numbers stay gap-free —, the snapshot is stored with its SHA-256 and the
-intervals are locked. Void: a draft is discarded; a final invoice keeps its number, releases
-its time and, when the workspace says so, gets a numbered credit note.
+Finalize: the drafted intervals are locked if unchanged (revision, deleted, already on a final
+invoice: one statement, the stale ones named only when some are), their links become final (a
+partial unique index is the last defence against a race), the next number comes from the
+series row inside the same transaction — so a failed finalize rolls the counter and the locks
+back too and numbers stay gap-free —, and the snapshot is stored with its SHA-256. Void: a
+draft is discarded; a final invoice keeps its number, releases its time and, when the
+workspace says so, gets a numbered credit note.
 """
 
 from __future__ import annotations
