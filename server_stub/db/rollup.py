@@ -119,21 +119,53 @@ def _upserts(src: str, dialect: str) -> list[str]:
     return [seconds, money]
 
 
-def _row_src(prefix: str, sign: int) -> str:
-    """One SQLite trigger row (``NEW``/``OLD``) as a one-row table."""
-    cols = ", ".join(f"{prefix}.{c} AS {c}" for c in COLUMNS)
-    return f"(SELECT {sign} AS sg, {cols})"
-
-
 _CHANGED_SQLITE = " OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in COLUMNS)
 _LIVE_SQLITE = "{p}.ended_at IS NOT NULL AND {p}.deleted = 0"
+
+
+def _sqlite_row(p: str, sign: int) -> list[str]:
+    """The upserts of one trigger row ``p`` (NEW or OLD) on SQLite: the same sums as
+    :func:`_upserts`, as single-row statements (no grouping, no temporary b-tree)."""
+    final = _FINAL.replace("s.", f"{p}.")
+    inv_cur = _INV_CUR.replace("s.", f"{p}.")
+    est_cur = _EST_CUR.replace("s.", f"{p}.")
+    live = f"{p}.ended_at IS NOT NULL AND {p}.deleted = 0"
+    seconds = f"""
+        INSERT INTO day_totals (day, user_id, task_id, seconds)
+        SELECT c.day, {p}.user_id, {p}.task_id,
+               {sign} * (MIN({p}.ended_at, c.hi) - MAX({p}.started_at, c.lo))
+        FROM rollup_calendar c
+        WHERE c.lo > {p}.started_at - {REACH} AND c.lo < {p}.ended_at AND c.hi > {p}.started_at
+          AND {live}
+        ON CONFLICT (day, user_id, task_id) DO UPDATE SET seconds = seconds + excluded.seconds
+    """
+    cols = "est_minor, est_n, inv_minor, inv_n, best_minor, best_n"
+    upd = ", ".join(f"{c} = {c} + excluded.{c}" for c in cols.split(", "))
+    money = (
+        f"INSERT INTO day_amounts (day, user_id, task_id, currency, {cols}) "
+        f"SELECT c.day, {p}.user_id, {p}.task_id, {{cur}}, {{vals}} FROM rollup_calendar c "
+        f"WHERE c.lo > {p}.started_at - {REACH} AND c.lo <= {p}.started_at "
+        f"AND c.hi > {p}.started_at AND {live} AND {{where}} "
+        f"ON CONFLICT (day, user_id, task_id, currency) DO UPDATE SET {upd}"
+    )
+    e = f"{sign} * {p}.estimated_amount_minor"
+    i = f"{sign} * {p}.invoiced_amount_minor"
+    return [
+        seconds,
+        # not on a final invoice: the estimate is also the best amount
+        money.format(cur=est_cur, vals=f"{e}, {sign}, 0, 0, {e}, {sign}",
+                     where=f"NOT ({final}) AND {p}.estimated_amount_minor IS NOT NULL"),
+        money.format(cur=est_cur, vals=f"{e}, {sign}, 0, 0, 0, 0",
+                     where=f"({final}) AND {p}.estimated_amount_minor IS NOT NULL"),
+        money.format(cur=inv_cur, vals=f"0, 0, {i}, {sign}, {i}, {sign}", where=final),
+    ]  # fmt: skip
 
 
 def _sqlite_ddl() -> list[str]:
     def body(*parts: tuple[str, int]) -> str:
         stmts = []
         for prefix, sign in parts:
-            stmts += _upserts(_row_src(prefix, sign), "sqlite")
+            stmts += _sqlite_row(prefix, sign)
         return ";\n".join(stmts) + ";"
 
     return [

@@ -130,7 +130,8 @@ def test_rollup_equals_the_raw_totals(api, team, priced, spans, running, reprice
                 if first is None and {"day", "week"} & set(groups):
                     groups = ["project"]
                 roll, raw = _both(conn, scope, groups, zone, now, first, last, basis)
-                assert roll == raw
+                assert roll[:4] == raw[:4], (groups, first, last)
+                assert roll[4] == raw[4], (groups, basis, roll[4], raw[4])
     # 4. and the API answers from it (the rows of the year report with amounts)
     r = team.manager.get(
         "/totals",
@@ -200,7 +201,7 @@ def test_invoices_lock_and_release_the_rollup_money(api, team, priced):
         with api.state.db.read() as conn:
             for basis in BASES:
                 roll, raw = _both(conn, scope, ["project", "day"], zone, now, *span, basis)
-                assert roll == raw
+                assert roll == raw, basis
             return roll[4]
 
     check()
