@@ -11,7 +11,11 @@ cuts them: ``rollup_calendar`` lists each local day's UTC span ``[lo, hi)`` as
 ``day_buckets`` makes it, over every year an instant may have (1971-2200). A day is stored as
 its number since 1970-01-01.
 
-Database triggers keep both tables in the transaction of every write to ``intervals`` —
+``month_totals`` and ``month_amounts`` hold the same sums per local calendar month (a report
+over whole months reads ~30 times fewer rows; the days at the edges of a range come from the day
+tables).
+
+Database triggers keep all four tables in the transaction of every write to ``intervals`` —
 ingest, server-side edits, re-pricing, invoice locks and releases, deletes, restores — so no
 writer can forget them: row triggers on SQLite (in-process, cheap), statement triggers with
 transition tables on PostgreSQL (one set-based upsert per statement, in key order so two
@@ -116,7 +120,15 @@ def _upserts(src: str, dialect: str) -> list[str]:
           best_minor = day_amounts.best_minor + excluded.best_minor,
           best_n = day_amounts.best_n + excluded.best_n
     """
-    return [seconds, money]
+    return [seconds, money, *map(_monthly, (seconds, money))]
+
+
+def _monthly(sql: str) -> str:
+    """The same upsert one level up: into the month tables, by the calendar's month."""
+    for a, b in (("day_totals", "month_totals"), ("day_amounts", "month_amounts"),
+                 ("c.day", "c.month"), ("x.day", "x.month"), ("(day, ", "(month, ")):  # fmt: skip
+        sql = sql.replace(a, b)
+    return sql
 
 
 _CHANGED_SQLITE = " OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in COLUMNS)
@@ -150,7 +162,7 @@ def _sqlite_row(p: str, sign: int) -> list[str]:
     )
     e = f"{sign} * {p}.estimated_amount_minor"
     i = f"{sign} * {p}.invoiced_amount_minor"
-    return [
+    day = [
         seconds,
         # not on a final invoice: the estimate is also the best amount
         money.format(cur=est_cur, vals=f"{e}, {sign}, 0, 0, {e}, {sign}",
@@ -159,6 +171,7 @@ def _sqlite_row(p: str, sign: int) -> list[str]:
                      where=f"({final}) AND {p}.estimated_amount_minor IS NOT NULL"),
         money.format(cur=inv_cur, vals=f"0, 0, {i}, {sign}, {i}, {sign}", where=final),
     ]  # fmt: skip
+    return [*day, *map(_monthly, day)]
 
 
 def _sqlite_ddl() -> list[str]:
@@ -224,11 +237,20 @@ def drop_triggers(conn: Connection) -> None:
 
 
 @functools.lru_cache(maxsize=8)
-def calendar(zone: str) -> list[tuple[int, int, int]]:
-    """``(day number, lo, hi)`` of every local day of ``zone`` from FIRST_DAY to LAST_DAY."""
+def calendar(zone: str) -> list[tuple[int, int, int, int]]:
+    """``(day number, month number, lo, hi)`` of every local day of ``zone`` from FIRST_DAY to
+    LAST_DAY."""
     buckets = day_buckets(FIRST_DAY, LAST_DAY, ZoneInfo(zone))
     first = day_number(FIRST_DAY)
-    return [(first + k, b.start, b.end) for k, b in enumerate(buckets)]
+    out = []
+    for k, b in enumerate(buckets):
+        d = day_date(first + k)
+        out.append((first + k, month_number(d), b.start, b.end))
+    return out
+
+
+def month_number(d: date) -> int:
+    return d.year * 12 + d.month - 1
 
 
 def rebuild(conn: Connection, zone: str) -> None:
@@ -236,15 +258,19 @@ def rebuild(conn: Connection, zone: str) -> None:
     conn.exec_driver_sql("DELETE FROM rollup_calendar")
     conn.exec_driver_sql("DELETE FROM day_totals")
     conn.exec_driver_sql("DELETE FROM day_amounts")
+    conn.exec_driver_sql("DELETE FROM month_totals")
+    conn.exec_driver_sql("DELETE FROM month_amounts")
     conn.exec_driver_sql("DELETE FROM rollup_state")
     first = day_number(FIRST_DAY)
     rows = calendar(zone)
     if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("INSERT INTO rollup_calendar (day, lo, hi) VALUES (?, ?, ?)", rows)
+        conn.exec_driver_sql(
+            "INSERT INTO rollup_calendar (day, month, lo, hi) VALUES (?, ?, ?, ?)", rows
+        )
     else:  # one statement, not 84,000
         conn.exec_driver_sql(
-            "INSERT INTO rollup_calendar (day, lo, hi) SELECT * FROM "
-            "unnest(%s::integer[], %s::bigint[], %s::bigint[])",
+            "INSERT INTO rollup_calendar (day, month, lo, hi) SELECT * FROM "
+            "unnest(%s::integer[], %s::integer[], %s::bigint[], %s::bigint[])",
             tuple(list(col) for col in zip(*rows, strict=True)),
         )
     conn.execute(
@@ -256,8 +282,8 @@ def rebuild(conn: Connection, zone: str) -> None:
             "zone": zone,
             "fd": first,
             "ld": day_number(LAST_DAY),
-            "lo": rows[0][1],
-            "hi": rows[-1][2],
+            "lo": rows[0][2],
+            "hi": rows[-1][3],
         },
     )
     src = f"(SELECT 1 AS sg, {_COLS} FROM intervals)"

@@ -261,6 +261,7 @@ rollup_calendar = Table(
     "rollup_calendar",
     metadata,
     Column("day", Integer, primary_key=True, autoincrement=False),
+    Column("month", Integer, nullable=False),  # year * 12 + month - 1
     Column("lo", BigInteger, nullable=False),  # the local day's UTC span [lo, hi)
     Column("hi", BigInteger, nullable=False),
     Index("ix_rollup_calendar_lo", "lo"),
@@ -280,6 +281,32 @@ day_amounts = Table(
     "day_amounts",
     metadata,
     Column("day", Integer, primary_key=True, autoincrement=False),
+    Column("user_id", ID, primary_key=True),
+    Column("task_id", ID, primary_key=True),
+    Column("currency", String(3), primary_key=True),  # "" for none
+    Column("est_minor", BigInteger, nullable=False),
+    Column("est_n", Integer, nullable=False),
+    Column("inv_minor", BigInteger, nullable=False),
+    Column("inv_n", Integer, nullable=False),
+    Column("best_minor", BigInteger, nullable=False),
+    Column("best_n", Integer, nullable=False),
+    sqlite_with_rowid=False,
+)
+
+month_totals = Table(
+    "month_totals",
+    metadata,
+    Column("month", Integer, primary_key=True, autoincrement=False),
+    Column("user_id", ID, primary_key=True),
+    Column("task_id", ID, primary_key=True),
+    Column("seconds", BigInteger, nullable=False),
+    sqlite_with_rowid=False,
+)
+
+month_amounts = Table(
+    "month_amounts",
+    metadata,
+    Column("month", Integer, primary_key=True, autoincrement=False),
     Column("user_id", ID, primary_key=True),
     Column("task_id", ID, primary_key=True),
     Column("currency", String(3), primary_key=True),  # "" for none
@@ -752,6 +779,8 @@ ALL_TABLES_CHILD_FIRST = (
     intervals,
     day_totals,  # after intervals: deleting those takes their time out of these
     day_amounts,
+    month_totals,
+    month_amounts,
     tasks,
     project_members,
     projects,
@@ -787,6 +816,8 @@ __all__ = [
     "invoices",
     "messages",
     "metadata",
+    "month_amounts",
+    "month_totals",
     "notices",
     "payments",
     "project_contacts",

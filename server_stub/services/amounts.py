@@ -21,7 +21,7 @@ from sqlalchemy import Connection, text
 from tracker.totals import day_buckets, iso_week_key, range_bounds, week_buckets
 
 from ..db import rollup
-from .totals import Scope, _bucket_source, rollup_days
+from .totals import Scope, _bucket_source, rollup_days, rollup_source
 
 Basis = Literal["estimated", "invoiced", "best"]
 BASES: tuple[Basis, ...] = ("estimated", "invoiced", "best")
@@ -131,15 +131,22 @@ def _by_row_rollup(
     group = ", ".join([expr for _, expr in keys] + bucket + ["i.currency"])
     needs_tasks = scope.needs_tasks or any(k == "project_id" for k, _ in keys)
     join = " JOIN tasks t ON t.id = i.task_id" if needs_tasks else ""
+    if bucket:
+        src, bparams = "day_amounts i", {"d1": days[0], "d2": days[1]}
+        where = "i.day >= :d1 AND i.day <= :d2 AND "
+    else:
+        cols = f"user_id, task_id, currency, {amount}, {count}"
+        src, bparams = rollup_source("amounts", cols, days)
+        where = ""
     sql = (
-        f"SELECT {group}, SUM(i.{amount}) FROM day_amounts i{join} "
-        f"WHERE i.day >= :d1 AND i.day <= :d2 AND ({scope.where}) "
+        f"SELECT {group}, SUM(i.{amount}) FROM {src}{join} "
+        f"WHERE {where}({scope.where}) "
         f"GROUP BY {group} HAVING SUM(i.{count}) > 0"
     )
     out: dict[tuple, Sums] = {}
     nkeys = len(keys)
     with_week = by_day and "week" in group_by
-    for r in conn.execute(text(sql), {**scope.params, "d1": days[0], "d2": days[1]}).all():
+    for r in conn.execute(text(sql), {**scope.params, **bparams}).all():
         parts = tuple(r[:nkeys])
         if by_day:
             d = rollup.day_date(r[nkeys])

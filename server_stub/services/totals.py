@@ -297,6 +297,37 @@ def rollup_days(
     return lo, hi
 
 
+def rollup_source(kind: str, cols: str, days: tuple[int, int]) -> tuple[str, dict]:
+    """The roll-up rows of the days ``days`` (day numbers, inclusive) as a FROM source ``i``:
+    the whole calendar months inside from ``month_<kind>``, the days at either edge from
+    ``day_<kind>``. Both carry ``cols``."""
+    d1, d2 = days
+    if d2 < d1:
+        return f"(SELECT {cols} FROM day_{kind} WHERE 1 = 0) i", {}
+    first, last = rollup.day_date(d1), rollup.day_date(d2)
+    start = first if first.day == 1 else (first.replace(day=1) + timedelta(days=32)).replace(day=1)
+    after = last + timedelta(days=1)
+    end = after if after.day == 1 else after.replace(day=1)  # exclusive
+    if start >= end:
+        sql = f"(SELECT {cols} FROM day_{kind} WHERE day >= :d1 AND day <= :d2) i"
+        return sql, {"d1": d1, "d2": d2}
+    sql = (
+        f"(SELECT {cols} FROM month_{kind} WHERE month >= :m1 AND month <= :m2 "
+        f"UNION ALL SELECT {cols} FROM day_{kind} WHERE day >= :d1 AND day < :e1 "
+        f"UNION ALL SELECT {cols} FROM day_{kind} WHERE day >= :e2 AND day <= :d2) i"
+    )
+    months = rollup.month_number(start), rollup.month_number(end) - 1
+    edges = rollup.day_number(start), rollup.day_number(end)
+    return sql, {
+        "m1": months[0],
+        "m2": months[1],
+        "d1": d1,
+        "e1": edges[0],
+        "e2": edges[1],
+        "d2": d2,
+    }
+
+
 _ROLLUP_KEYS = {"project": ("project_id", "t.project_id"), "task": ("task_id", "i.task_id"),
                 "user": ("user_id", "i.user_id")}  # fmt: skip
 
@@ -311,12 +342,17 @@ def _from_rollup(conn, scope, group_by, tz, now, first, last, days):
     cols = [expr for _, expr in keys]
     bucket = ["i.day"] if by_day else ["(i.day + 3) / 7"] if by_week else []  # Monday-based
     group = ", ".join(cols + bucket)
+    if bucket:
+        src, bparams = "day_totals i", {"d1": days[0], "d2": days[1]}
+        where = "i.day >= :d1 AND i.day <= :d2 AND "
+    else:
+        src, bparams = rollup_source("totals", "user_id, task_id, seconds", days)
+        where = ""
     sql = (
-        f"SELECT {group + ', ' if group else ''}SUM(i.seconds) FROM day_totals i{join} "
-        f"WHERE i.day >= :d1 AND i.day <= :d2 AND ({scope.where})"
-        + (f" GROUP BY {group}" if group else "")
+        f"SELECT {group + ', ' if group else ''}SUM(i.seconds) FROM {src}{join} "
+        f"WHERE {where}({scope.where})" + (f" GROUP BY {group}" if group else "")
     )
-    result = conn.execute(text(sql), {**scope.params, "d1": days[0], "d2": days[1]})
+    result = conn.execute(text(sql), {**scope.params, **bparams})
     fetched = result.cursor.fetchall()
     result.close()
     nkeys = len(keys)
@@ -494,5 +530,6 @@ __all__ = [
     "parse_group_by",
     "project_rollup",
     "rollup_days",
+    "rollup_source",
     "totals",
 ]

@@ -123,7 +123,7 @@ def test_rollup_equals_the_raw_totals(api, team, priced, spans, running, reprice
     zone = load_tz(ZONE)
     now = api.state.now()
     ranges = [(date(2026, 4, 1), date(2026, 11, 30)), (date(2026, 4, 4), date(2026, 4, 5)),
-              (None, None)]  # fmt: skip
+              (None, None), (date(2026, 3, 15), date(2026, 5, 10))]  # fmt: skip
     with api.state.db.read() as conn:
         for scope in (svc.actor_scope_all(user_id=user.id), svc.actor_scope_all()):
             for groups, (first, last), basis in zip(GROUPINGS, ranges * 2, BASES * 2, strict=False):
@@ -220,6 +220,22 @@ def _client(api, team) -> str:
     r = team.manager.patch(f"/projects/{team.project['id']}", {"client_id": cid})
     assert r.status_code == 200, r.text
     return cid
+
+
+def test_whole_months_come_from_the_month_tables():
+    n = rollup.day_number
+    sql, params = svc.rollup_source(
+        "totals", "seconds", (n(date(2026, 3, 15)), n(date(2026, 5, 31)))
+    )
+    assert "month_totals" in sql
+    assert (params["m1"], params["m2"]) == (2026 * 12 + 3, 2026 * 12 + 4)  # April and May
+    assert (params["d1"], params["e1"]) == (n(date(2026, 3, 15)), n(date(2026, 4, 1)))
+    assert (params["e2"], params["d2"]) == (n(date(2026, 6, 1)), n(date(2026, 5, 31)))
+    sql, params = svc.rollup_source(
+        "totals", "seconds", (n(date(2026, 3, 2)), n(date(2026, 3, 30)))
+    )
+    assert "month_totals" not in sql and (params["d1"], params["d2"]) == (
+        n(date(2026, 3, 2)), n(date(2026, 3, 30)))  # fmt: skip
 
 
 def test_days_are_numbered_from_1970():

@@ -37,23 +37,44 @@ def upgrade() -> None:
     op.create_table(
         "rollup_calendar",
         sa.Column("day", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("month", sa.Integer(), nullable=False),
         sa.Column("lo", sa.BigInteger(), nullable=False),
         sa.Column("hi", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("day", name=op.f("pk_rollup_calendar")),
     )
     op.create_index("ix_rollup_calendar_lo", "rollup_calendar", ["lo"])
+    for level in ("day", "month"):
+        _tables(level)
+    conn = op.get_bind()
+    zone = conn.execute(sa.text("SELECT timezone FROM workspace WHERE id = 1")).scalar()
+    rollup.rebuild(conn, zone or "UTC")
+    rollup.install_triggers(conn)
+
+
+def downgrade() -> None:
+    conn = op.get_bind()
+    rollup.drop_triggers(conn)
+    for level in ("month", "day"):
+        op.drop_table(f"{level}_amounts")
+        op.drop_table(f"{level}_totals")
+    op.drop_index("ix_rollup_calendar_lo", table_name="rollup_calendar")
+    op.drop_table("rollup_calendar")
+    op.drop_table("rollup_state")
+
+
+def _tables(level: str) -> None:
     op.create_table(
-        "day_totals",
-        sa.Column("day", sa.Integer(), autoincrement=False, nullable=False),
+        f"{level}_totals",
+        sa.Column(level, sa.Integer(), autoincrement=False, nullable=False),
         sa.Column("user_id", ID, nullable=False),
         sa.Column("task_id", ID, nullable=False),
         sa.Column("seconds", sa.BigInteger(), nullable=False),
-        sa.PrimaryKeyConstraint("day", "user_id", "task_id", name=op.f("pk_day_totals")),
+        sa.PrimaryKeyConstraint(level, "user_id", "task_id", name=op.f(f"pk_{level}_totals")),
         sqlite_with_rowid=False,
     )
     op.create_table(
-        "day_amounts",
-        sa.Column("day", sa.Integer(), autoincrement=False, nullable=False),
+        f"{level}_amounts",
+        sa.Column(level, sa.Integer(), autoincrement=False, nullable=False),
         sa.Column("user_id", ID, nullable=False),
         sa.Column("task_id", ID, nullable=False),
         sa.Column("currency", sa.String(length=3), nullable=False),
@@ -64,21 +85,7 @@ def upgrade() -> None:
         sa.Column("best_minor", sa.BigInteger(), nullable=False),
         sa.Column("best_n", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint(
-            "day", "user_id", "task_id", "currency", name=op.f("pk_day_amounts")
+            level, "user_id", "task_id", "currency", name=op.f(f"pk_{level}_amounts")
         ),
         sqlite_with_rowid=False,
     )
-    conn = op.get_bind()
-    zone = conn.execute(sa.text("SELECT timezone FROM workspace WHERE id = 1")).scalar()
-    rollup.rebuild(conn, zone or "UTC")
-    rollup.install_triggers(conn)
-
-
-def downgrade() -> None:
-    conn = op.get_bind()
-    rollup.drop_triggers(conn)
-    op.drop_table("day_amounts")
-    op.drop_table("day_totals")
-    op.drop_index("ix_rollup_calendar_lo", table_name="rollup_calendar")
-    op.drop_table("rollup_calendar")
-    op.drop_table("rollup_state")
