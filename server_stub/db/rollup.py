@@ -67,12 +67,22 @@ def _upserts(src: str, dialect: str) -> list[str]:
     take away — and :data:`COLUMNS`) to ``day_totals`` and ``day_amounts``."""
     least, greatest = ("MIN", "MAX") if dialect == "sqlite" else ("LEAST", "GREATEST")
     live = "s.ended_at IS NOT NULL AND NOT s.deleted"
+    # The days of an interval: a range of the calendar's index on ``lo``. On PostgreSQL as a
+    # LATERAL subquery, so the planner cannot turn it into a scan of the calendar per row.
+    span = f"c.lo > s.started_at - {REACH} AND c.lo < s.ended_at AND c.hi > s.started_at"
+    first = f"c.lo > s.started_at - {REACH} AND c.lo <= s.started_at AND c.hi > s.started_at"
+    if dialect == "sqlite":
+        days, start_day = (f"JOIN rollup_calendar c ON {on}" for on in (span, first))
+    else:
+        days, start_day = (
+            f"CROSS JOIN LATERAL (SELECT * FROM rollup_calendar c WHERE {on}) c"
+            for on in (span, first)
+        )
     seconds = f"""
         INSERT INTO day_totals (day, user_id, task_id, seconds)
         SELECT c.day, s.user_id, s.task_id,
                SUM(s.sg * ({least}(s.ended_at, c.hi) - {greatest}(s.started_at, c.lo)))
-        FROM {src} s JOIN rollup_calendar c
-          ON c.lo > s.started_at - {REACH} AND c.lo < s.ended_at AND c.hi > s.started_at
+        FROM {src} s {days}
         WHERE {live}
         GROUP BY c.day, s.user_id, s.task_id
         ORDER BY c.day, s.user_id, s.task_id
@@ -80,10 +90,6 @@ def _upserts(src: str, dialect: str) -> list[str]:
         DO UPDATE SET seconds = day_totals.seconds + excluded.seconds
     """
     # Money counts once, on the local day the interval started (amounts.py's rule).
-    start_day = (
-        f"JOIN rollup_calendar c ON c.lo > s.started_at - {REACH} "
-        "AND c.lo <= s.started_at AND c.hi > s.started_at"
-    )
     part = "SELECT c.day, s.user_id, s.task_id, {cur} AS cur, {vals} FROM {src} s {join} WHERE {w}"
     z = "0"
     est = part.format(
@@ -273,6 +279,8 @@ def rebuild(conn: Connection, zone: str) -> None:
             "unnest(%s::integer[], %s::integer[], %s::bigint[], %s::bigint[])",
             tuple(list(col) for col in zip(*rows, strict=True)),
         )
+    if conn.dialect.name != "sqlite":
+        conn.exec_driver_sql("ANALYZE rollup_calendar")
     conn.execute(
         text(
             "INSERT INTO rollup_state (id, zone, first_day, last_day, lo, hi) "
