@@ -67,30 +67,42 @@ def _upserts(src: str, dialect: str) -> list[str]:
     take away — and :data:`COLUMNS`) to ``day_totals`` and ``day_amounts``."""
     least, greatest = ("MIN", "MAX") if dialect == "sqlite" else ("LEAST", "GREATEST")
     live = "s.ended_at IS NOT NULL AND NOT s.deleted"
-    # The days of an interval: a range of the calendar's index on ``lo``. On PostgreSQL as a
-    # LATERAL subquery, so the planner cannot turn it into a scan of the calendar per row.
+    # The days of an interval: a range of the calendar's index on ``lo``. PostgreSQL finds the
+    # first and last day with one index probe each (``ORDER BY lo DESC LIMIT 1``) and joins the
+    # days between by key: left to itself, with stale statistics, it scanned the calendar per row.
     span = f"c.lo > s.started_at - {REACH} AND c.lo < s.ended_at AND c.hi > s.started_at"
     first = f"c.lo > s.started_at - {REACH} AND c.lo <= s.started_at AND c.hi > s.started_at"
+    extra_span = extra_first = ""
     if dialect == "sqlite":
         days, start_day = (f"JOIN rollup_calendar c ON {on}" for on in (span, first))
     else:
-        days, start_day = (
-            f"CROSS JOIN LATERAL (SELECT * FROM rollup_calendar c WHERE {on}) c"
-            for on in (span, first)
+        probe = "(SELECT c0.day FROM rollup_calendar c0 WHERE c0.lo {} ORDER BY c0.lo DESC LIMIT 1)"
+        first_day = probe.format("<= s.started_at")
+        last_day = probe.format("< s.ended_at")
+        days = (
+            f"CROSS JOIN LATERAL generate_series({first_day}, {last_day}) AS g(day) "
+            f"JOIN rollup_calendar c USING (day)"
         )
+        start_day = (
+            f"CROSS JOIN LATERAL (SELECT {first_day} AS day) g JOIN rollup_calendar c USING (day)"
+        )
+        extra_span, extra_first = f" AND {span}", f" AND {first}"
     seconds = f"""
         INSERT INTO day_totals (day, user_id, task_id, seconds)
         SELECT c.day, s.user_id, s.task_id,
                SUM(s.sg * ({least}(s.ended_at, c.hi) - {greatest}(s.started_at, c.lo)))
         FROM {src} s {days}
-        WHERE {live}
+        WHERE {live}{extra_span}
         GROUP BY c.day, s.user_id, s.task_id
         ORDER BY c.day, s.user_id, s.task_id
         ON CONFLICT (day, user_id, task_id)
         DO UPDATE SET seconds = day_totals.seconds + excluded.seconds
     """
     # Money counts once, on the local day the interval started (amounts.py's rule).
-    part = "SELECT c.day, s.user_id, s.task_id, {cur} AS cur, {vals} FROM {src} s {join} WHERE {w}"
+    part = (
+        "SELECT c.day, s.user_id, s.task_id, {cur} AS cur, {vals} FROM {src} s {join} WHERE {w}"
+        + extra_first
+    )
     z = "0"
     est = part.format(
         cur=_EST_CUR, src=src, join=start_day,
