@@ -76,7 +76,9 @@ def get_totals(
             rows, total, first, last = svc.totals(conn, scope, groups, zone, now, from_, to)
         except svc.TotalsError as exc:
             raise Invalid(exc.code, str(exc)) from None
-        sums = money.by_row(conn, scope, groups, zone, first, last, basis) if extras else None
+        sums = (
+            money.by_row(conn, scope, groups, zone, first, last, basis, now=now) if extras else None
+        )
     body = {"rows": rows, "total_seconds": total, "tz": zone.key}
     if sums is not None:
         names = money.row_names(groups)

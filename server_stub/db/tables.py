@@ -257,6 +257,81 @@ intervals = Table(
     ),
 )
 
+# The daily roll-up (db/rollup.py): kept by triggers on ``intervals``, in the same transaction.
+# ``day`` is a local date of ``rollup_state.zone`` as days since 1970-01-01.
+rollup_state = Table(
+    "rollup_state",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("zone", String(64), nullable=False),
+    Column("first_day", Integer, nullable=False),
+    Column("last_day", Integer, nullable=False),
+    Column("lo", BigInteger, nullable=False),  # the calendar's first instant
+    Column("hi", BigInteger, nullable=False),  # and its end (exclusive)
+)
+
+rollup_calendar = Table(
+    "rollup_calendar",
+    metadata,
+    Column("day", Integer, primary_key=True, autoincrement=False),
+    Column("month", Integer, nullable=False),  # year * 12 + month - 1
+    Column("lo", BigInteger, nullable=False),  # the local day's UTC span [lo, hi)
+    Column("hi", BigInteger, nullable=False),
+    Index("ix_rollup_calendar_lo", "lo"),
+)
+
+day_totals = Table(
+    "day_totals",
+    metadata,
+    Column("day", Integer, primary_key=True, autoincrement=False),
+    Column("user_id", ID, primary_key=True),
+    Column("task_id", ID, primary_key=True),
+    Column("seconds", BigInteger, nullable=False),
+    sqlite_with_rowid=False,
+)
+
+day_amounts = Table(
+    "day_amounts",
+    metadata,
+    Column("day", Integer, primary_key=True, autoincrement=False),
+    Column("user_id", ID, primary_key=True),
+    Column("task_id", ID, primary_key=True),
+    Column("currency", String(3), primary_key=True),  # "" for none
+    Column("est_minor", BigInteger, nullable=False),
+    Column("est_n", Integer, nullable=False),
+    Column("inv_minor", BigInteger, nullable=False),
+    Column("inv_n", Integer, nullable=False),
+    Column("best_minor", BigInteger, nullable=False),
+    Column("best_n", Integer, nullable=False),
+    sqlite_with_rowid=False,
+)
+
+month_totals = Table(
+    "month_totals",
+    metadata,
+    Column("month", Integer, primary_key=True, autoincrement=False),
+    Column("user_id", ID, primary_key=True),
+    Column("task_id", ID, primary_key=True),
+    Column("seconds", BigInteger, nullable=False),
+    sqlite_with_rowid=False,
+)
+
+month_amounts = Table(
+    "month_amounts",
+    metadata,
+    Column("month", Integer, primary_key=True, autoincrement=False),
+    Column("user_id", ID, primary_key=True),
+    Column("task_id", ID, primary_key=True),
+    Column("currency", String(3), primary_key=True),  # "" for none
+    Column("est_minor", BigInteger, nullable=False),
+    Column("est_n", Integer, nullable=False),
+    Column("inv_minor", BigInteger, nullable=False),
+    Column("inv_n", Integer, nullable=False),
+    Column("best_minor", BigInteger, nullable=False),
+    Column("best_n", Integer, nullable=False),
+    sqlite_with_rowid=False,
+)
+
 activity_slots = Table(
     "activity_slots",
     metadata,
@@ -734,6 +809,10 @@ ALL_TABLES_CHILD_FIRST = (
     screenshots,
     activity_slots,
     intervals,
+    day_totals,  # after intervals: deleting those takes their time out of these
+    day_amounts,
+    month_totals,
+    month_amounts,
     tasks,
     project_members,
     projects,
@@ -757,6 +836,8 @@ __all__ = [
     "clients",
     "contacts",
     "counters",
+    "day_amounts",
+    "day_totals",
     "exchange_rates",
     "idempotency_records",
     "intervals",
@@ -767,6 +848,8 @@ __all__ = [
     "invoices",
     "messages",
     "metadata",
+    "month_amounts",
+    "month_totals",
     "notices",
     "payments",
     "project_contacts",
@@ -774,6 +857,8 @@ __all__ = [
     "project_members",
     "projects",
     "rate_history",
+    "rollup_calendar",
+    "rollup_state",
     "screenshots",
     "sent_summaries",
     "share_links",

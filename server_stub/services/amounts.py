@@ -20,7 +20,8 @@ from sqlalchemy import Connection, text
 
 from tracker.totals import day_buckets, iso_week_key, range_bounds, week_buckets
 
-from .totals import Scope, _bucket_source
+from ..db import rollup
+from .totals import Scope, _bucket_source, rollup_days, rollup_source
 
 Basis = Literal["estimated", "invoiced", "best"]
 BASES: tuple[Basis, ...] = ("estimated", "invoiced", "best")
@@ -57,9 +58,18 @@ _KEYS = {"project": ("project_id", "t.project_id"), "task": ("task_id", "i.task_
 
 def by_row(
     conn: Connection, scope: Scope, group_by: list[str], tz: ZoneInfo, first: date | None,
-    last: date | None, basis: Basis,
+    last: date | None, basis: Basis, *, now: int | None = None, use_rollup: bool = True,
 ) -> dict[tuple, Sums]:  # fmt: skip
-    """Amounts per totals row: keyed by the row's values in ``row_names(group_by)`` order."""
+    """Amounts per totals row: keyed by the row's values in ``row_names(group_by)`` order.
+
+    From the daily roll-up (``day_amounts``) when it can answer for the range (see
+    :func:`server_stub.services.totals.rollup_days`; ``now`` lets it check an open range),
+    else from the raw intervals; both give the same sums.
+    """
+    if use_rollup and (now is not None or (first is not None and last is not None)):
+        days = rollup_days(conn, scope, tz, now or 0, first, last)
+        if days is not None:
+            return _by_row_rollup(conn, scope, group_by, days, basis)
     keys = [_KEYS[g] for g in group_by if g in _KEYS]
     amount, currency = _money_sql(basis)
     by_day = "day" in group_by
@@ -102,6 +112,52 @@ def by_row(
             parts = (*parts, iso_week_key(date.fromisoformat(parts[-1])))
         sums = out.setdefault(parts, {})
         sums[r.cur] = sums.get(r.cur, 0) + int(r.amount)
+    return out
+
+
+_ROLLUP_COLS = {"estimated": ("est_minor", "est_n"), "invoiced": ("inv_minor", "inv_n"),
+                "best": ("best_minor", "best_n")}  # fmt: skip
+
+
+def _by_row_rollup(
+    conn: Connection, scope: Scope, group_by: list[str], days: tuple[int, int], basis: Basis
+) -> dict[tuple, Sums]:
+    """:func:`by_row` from ``day_amounts``: each interval's money sits on its start day."""
+    keys = [_KEYS[g] for g in group_by if g in _KEYS]
+    amount, count = _ROLLUP_COLS[basis]
+    by_day = "day" in group_by
+    by_week = "week" in group_by and not by_day
+    bucket = ["i.day"] if by_day else ["(i.day + 3) / 7"] if by_week else []
+    group = ", ".join([expr for _, expr in keys] + bucket + ["i.currency"])
+    needs_tasks = scope.needs_tasks or any(k == "project_id" for k, _ in keys)
+    join = " JOIN tasks t ON t.id = i.task_id" if needs_tasks else ""
+    if bucket:
+        src, bparams = "day_amounts i", {"d1": days[0], "d2": days[1]}
+        where = "i.day >= :d1 AND i.day <= :d2 AND "
+    else:
+        cols = f"user_id, task_id, currency, {amount}, {count}"
+        src, bparams = rollup_source("amounts", cols, days)
+        where = ""
+    sql = (
+        f"SELECT {group}, SUM(i.{amount}) FROM {src}{join} "
+        f"WHERE {where}({scope.where}) "
+        f"GROUP BY {group} HAVING SUM(i.{count}) > 0"
+    )
+    out: dict[tuple, Sums] = {}
+    nkeys = len(keys)
+    with_week = by_day and "week" in group_by
+    for r in conn.execute(text(sql), {**scope.params, **bparams}).all():
+        parts = tuple(r[:nkeys])
+        if by_day:
+            d = rollup.day_date(r[nkeys])
+            parts = (*parts, d.isoformat())
+            if with_week:
+                parts = (*parts, iso_week_key(d))
+        elif by_week:
+            parts = (*parts, iso_week_key(rollup.day_date(r[nkeys] * 7 - 3)))
+        cur = r[-2] or None
+        sums = out.setdefault(parts, {})
+        sums[cur] = sums.get(cur, 0) + int(r[-1])
     return out
 
 

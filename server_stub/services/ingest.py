@@ -551,11 +551,24 @@ def _flush(conn: Connection, touched: dict[str, Row], rates: dict[str, Chain], n
             values = (r.id, r.user_id, r.created_at or now, *_base(r, now), *price)
         if cols is not group_cols:
             if group:
-                conn.exec_driver_sql(_insert_sql(dialect, group_cols), group)
+                _insert(conn, dialect, group_cols, group)
             group, group_cols = [], cols
         group.append(values)
     if group:
-        conn.exec_driver_sql(_insert_sql(dialect, group_cols), group)
+        _insert(conn, dialect, group_cols, group)
+
+
+def _insert(conn: Connection, dialect: str, cols: tuple[str, ...], rows: list[tuple]) -> None:
+    """New rows of one shape. PostgreSQL: one multi-row INSERT per batch (one statement, so the
+    daily roll-up's statement trigger runs once, set-based); SQLite: ``executemany``."""
+    if dialect == "sqlite" or len(rows) == 1:
+        conn.exec_driver_sql(_insert_sql(dialect, cols), rows)
+        return
+    for k in range(0, len(rows), 1000):
+        chunk = rows[k : k + 1000]
+        one = "(" + ", ".join(["%s"] * len(cols)) + ")"
+        sql = f"INSERT INTO intervals ({', '.join(cols)}) VALUES {', '.join([one] * len(chunk))}"
+        conn.exec_driver_sql(sql, tuple(v for row in chunk for v in row))
 
 
 __all__ = ["Item", "Outcome", "Row", "apply_batch", "prepare", "prepare_all"]

@@ -11,6 +11,7 @@ Rows sum exactly to ``total_seconds`` because the total is their sum.
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import json
 from dataclasses import dataclass
@@ -21,7 +22,8 @@ from sqlalchemy import Connection, select, text
 
 from tracker.totals import day_buckets, iso_week_key, local_date, range_bounds, week_buckets
 
-from ..db.tables import counters
+from ..db import rollup
+from ..db.tables import counters, rollup_state
 
 GROUPS = ("project", "task", "user", "day", "week")
 MAX_BUCKETS = 366 * 30
@@ -57,6 +59,18 @@ def actor_scope(actor, *, project_id: str | None = None, user_id: str | None = N
         params = {**params, "f_pid": project_id}
         needs_tasks = True
     return Scope(where, params, needs_tasks)
+
+
+def actor_scope_all(*, project_id: str | None = None, user_id: str | None = None) -> Scope:
+    """Everything (an admin's scope), narrowed to one project or user."""
+    where, params = "1 = 1", {}
+    if user_id is not None:
+        where += " AND i.user_id = :f_uid"
+        params["f_uid"] = user_id
+    if project_id is not None:
+        where += " AND t.project_id = :f_pid"
+        params["f_pid"] = project_id
+    return Scope(where, params, project_id is not None)
 
 
 def parse_group_by(raw: str | None) -> list[str]:
@@ -134,8 +148,15 @@ def totals(
     now: int,
     first: date | None,
     last: date | None,
+    *,
+    use_rollup: bool = True,
 ) -> tuple[list[dict], int, date | None, date | None]:
-    """Rows ``{<keys>, seconds}`` and their sum; also the local days actually covered."""
+    """Rows ``{<keys>, seconds}`` and their sum; also the local days actually covered.
+
+    Whole local days in the roll-up's zone come from the daily roll-up (``day_totals``) plus
+    the running intervals; anything else (another zone, days outside its calendar) from the
+    raw intervals. Both give the same rows to the second (tests/server/test_rollup.py).
+    """
     unbounded = first is None and last is None and not ({"day", "week"} & set(group_by))
     if not unbounded and (first is None or last is None):
         bounds = data_bounds(conn, scope, now)
@@ -145,6 +166,13 @@ def totals(
         last = last or local_date(bounds[1] - 1, tz)
     if first is not None and last is not None and last < first:
         return [], 0, first, last
+    if use_rollup:
+        days = rollup_days(conn, scope, tz, now, first, last)
+        if days is not None:
+            if ({"day", "week"} & set(group_by)) and (last - first).days > MAX_BUCKETS:
+                raise TotalsError("range_too_long", "group by day or week over at most 30 years")
+            rows, total = _from_rollup(conn, scope, group_by, tz, now, first, last, days)
+            return rows, total, first, last
     lo, hi = range_bounds(first, last, tz)
     gt, lt = _sql_fns(conn)
     end = f"COALESCE(i.ended_at, {gt}(:now, i.started_at))"
@@ -241,6 +269,144 @@ def _shape(
     order = sorted(rows, key=lambda k: "\0".join(map(str, k)))
     out = [dict(zip(names, k, strict=True), seconds=rows[k]) for k in order]
     return out, sum(rows.values())
+
+
+def rollup_days(
+    conn: Connection, scope: Scope, tz: ZoneInfo, now: int, first: date | None, last: date | None
+) -> tuple[int, int] | None:
+    """The roll-up's day numbers for ``[first, last]`` when it can answer for them, else None.
+
+    It can when the days are local days of its zone inside its calendar; with no range at all
+    (seconds do not depend on the zone then) when every interval in scope lies in the calendar.
+    """
+    state = conn.execute(select(rollup_state)).first()
+    if state is None:
+        return None
+    if first is None and last is None:
+        bounds = data_bounds(conn, scope, now)
+        if bounds is None:
+            return state.first_day, state.first_day - 1  # nothing: an empty range
+        if bounds[0] < state.lo or bounds[1] > state.hi:
+            return None
+        return state.first_day, state.last_day
+    if state.zone != tz.key or first is None or last is None:
+        return None
+    lo, hi = rollup.day_number(first), rollup.day_number(last)
+    if lo < state.first_day or hi > state.last_day:
+        return None
+    return lo, hi
+
+
+def rollup_source(kind: str, cols: str, days: tuple[int, int]) -> tuple[str, dict]:
+    """The roll-up rows of the days ``days`` (day numbers, inclusive) as a FROM source ``i``:
+    the whole calendar months inside from ``month_<kind>``, the days at either edge from
+    ``day_<kind>``. Both carry ``cols``."""
+    d1, d2 = days
+    if d2 < d1:
+        return f"(SELECT {cols} FROM day_{kind} WHERE 1 = 0) i", {}
+    first, last = rollup.day_date(d1), rollup.day_date(d2)
+    start = first if first.day == 1 else (first.replace(day=1) + timedelta(days=32)).replace(day=1)
+    after = last + timedelta(days=1)
+    end = after if after.day == 1 else after.replace(day=1)  # exclusive
+    if start >= end:
+        sql = f"(SELECT {cols} FROM day_{kind} WHERE day >= :d1 AND day <= :d2) i"
+        return sql, {"d1": d1, "d2": d2}
+    sql = (
+        f"(SELECT {cols} FROM month_{kind} WHERE month >= :m1 AND month <= :m2 "
+        f"UNION ALL SELECT {cols} FROM day_{kind} WHERE day >= :d1 AND day < :e1 "
+        f"UNION ALL SELECT {cols} FROM day_{kind} WHERE day >= :e2 AND day <= :d2) i"
+    )
+    months = rollup.month_number(start), rollup.month_number(end) - 1
+    edges = rollup.day_number(start), rollup.day_number(end)
+    return sql, {
+        "m1": months[0],
+        "m2": months[1],
+        "d1": d1,
+        "e1": edges[0],
+        "e2": edges[1],
+        "d2": d2,
+    }
+
+
+_ROLLUP_KEYS = {"project": ("project_id", "t.project_id"), "task": ("task_id", "i.task_id"),
+                "user": ("user_id", "i.user_id")}  # fmt: skip
+
+
+def _from_rollup(conn, scope, group_by, tz, now, first, last, days):
+    """Totals from ``day_totals`` (finished time) and the running intervals (up to ``now``)."""
+    keys = [_ROLLUP_KEYS[g] for g in group_by if g in _ROLLUP_KEYS]
+    by_day = "day" in group_by
+    by_week = "week" in group_by and not by_day
+    needs_tasks = scope.needs_tasks or any(k == "project_id" for k, _ in keys)
+    join = " JOIN tasks t ON t.id = i.task_id" if needs_tasks else ""
+    cols = [expr for _, expr in keys]
+    bucket = ["i.day"] if by_day else ["(i.day + 3) / 7"] if by_week else []  # Monday-based
+    group = ", ".join(cols + bucket)
+    if bucket:
+        src, bparams = "day_totals i", {"d1": days[0], "d2": days[1]}
+        where = "i.day >= :d1 AND i.day <= :d2 AND "
+    else:
+        src, bparams = rollup_source("totals", "user_id, task_id, seconds", days)
+        where = ""
+    sql = (
+        f"SELECT {group + ', ' if group else ''}SUM(i.seconds) FROM {src}{join} "
+        f"WHERE {where}({scope.where})" + (f" GROUP BY {group}" if group else "")
+    )
+    result = conn.execute(text(sql), {**scope.params, **bparams})
+    fetched = result.cursor.fetchall()
+    result.close()
+    nkeys = len(keys)
+    if by_day:
+        fetched = [(*r[:nkeys], rollup.day_date(r[nkeys]).isoformat(), r[-1]) for r in fetched]
+    elif by_week:
+        fetched = [
+            (*r[:nkeys], iso_week_key(rollup.day_date(r[nkeys] * 7 - 3)), r[-1]) for r in fetched
+        ]
+    fetched = [r for r in fetched if r[-1] is not None]
+    fetched += _running(conn, scope, keys, join, tz, now, first, last, by_day, by_week)
+    return _shape(fetched, keys, group_by, by_day, by_week)
+
+
+def _running(conn, scope, keys, join, tz, now, first, last, by_day, by_week) -> list[tuple]:
+    """The running intervals' parts in the range, as rows like the roll-up's, split like
+    ``tracker.totals`` splits them (at local midnights, or ISO weeks, clipped to the range)."""
+    sqlite = conn.dialect.name == "sqlite"
+    live = "i.deleted = 0" if sqlite else "NOT i.deleted"
+    hint = " INDEXED BY uq_intervals_one_running" if sqlite else ""
+    cols = "".join(f"{expr}, " for _, expr in keys)
+    running = conn.execute(
+        text(
+            f"SELECT {cols}i.started_at FROM intervals i{hint}{join} "
+            f"WHERE i.ended_at IS NULL AND {live} AND ({scope.where})"
+        ),
+        scope.params,
+    ).all()
+    if not running:
+        return []
+    nkeys = len(keys)
+    out: list[tuple] = []
+    lo, hi = range_bounds(first, last, tz) if first is not None else (None, None)
+    buckets = None
+    if by_day or by_week:
+        buckets = (day_buckets if by_day else week_buckets)(first, last, tz)
+        starts = [b.start for b in buckets]
+    for r in running:
+        start = int(r[nkeys])
+        end = max(now, start)
+        if buckets is None:
+            s = start if lo is None else max(start, lo)
+            e = end if hi is None else min(end, hi)
+            if e > s:
+                out.append((*r[:nkeys], e - s))
+            continue
+        k = max(bisect.bisect_right(starts, start) - 1, 0)
+        while k < len(buckets) and buckets[k].start < end:
+            b = buckets[k]
+            part = min(end, b.end) - max(start, b.start)
+            if part > 0:
+                out.append((*r[:nkeys], b.key, part))
+            k += 1
+    return out
 
 
 def _contiguous(buckets) -> bool:
@@ -360,7 +526,10 @@ __all__ = [
     "Scope",
     "TotalsError",
     "actor_scope",
+    "actor_scope_all",
     "parse_group_by",
     "project_rollup",
+    "rollup_days",
+    "rollup_source",
     "totals",
 ]

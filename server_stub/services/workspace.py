@@ -21,6 +21,7 @@ from stdnum.exceptions import ValidationError
 
 from tracker.totals import local_date, range_bounds
 
+from ..db import rollup
 from ..db.tables import workspace
 from ..errors import Invalid
 from ..money import MoneyError, percent_to_ppm, ppm_to_percent
@@ -174,6 +175,8 @@ def patch(conn: Connection, changes: dict[str, Any]) -> Any:
             changes["lock_before"], values.get("timezone", row.timezone)
         )
     conn.execute(update(workspace).values(**values))
+    if "timezone" in values:  # the daily roll-up follows the workspace's days
+        rollup.workspace_zone_changed(conn, values["timezone"])
     return get(conn)
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import delete, insert, update
 
+from server_stub.db import rollup
 from server_stub.db.tables import ALL_TABLES_CHILD_FIRST, counters, workspace
 
 API = "/api/v1"
@@ -26,6 +27,7 @@ def reset_database(engine) -> None:
         conn.execute(
             insert(workspace).values(id=1, name="Tracker", base_currency="EUR", timezone="UTC")
         )
+        rollup.workspace_zone_changed(conn, "UTC")  # the daily roll-up follows the workspace
 
 
 @dataclass
