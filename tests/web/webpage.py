@@ -14,6 +14,7 @@ DOCS = ROOT / "docs" / "web"
 # The pictures docs/web.md shows (the others stay in test-artifacts/web/).
 DOCS_SHOTS = {
     "login",
+    "login-link",
     "dashboard",
     "member",
     "client",
