@@ -267,6 +267,9 @@ def test_start_create_makes_what_is_missing_in_one_step(cli):
     titles = sorted(t["title"] for t in cli.ok("task", "list", "--json").json())
     assert titles == ["Build", "Design"]
     assert cli.fails("start", "--create", "Acme /", code=1).err.count("\n") == 1
+    # a refused start makes nothing: the task and project come only with their timer
+    cli.fails("start", "--create", "Later / Plan", "--at", "2099-01-01T09:00:00+00:00")
+    assert [p["name"] for p in cli.ok("project", "list", "--json").json()] == ["Acme"]
 
 
 def test_dates_accept_today_and_yesterday(cli):

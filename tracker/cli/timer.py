@@ -31,12 +31,12 @@ def run_start(svc: Tracker, args: argparse.Namespace, out: Out) -> None:
     tz = svc.tz
     at = on_day(args.at, tz, today(svc))
     made = None
-    with svc.store.transaction():  # a task made here exists only if its timer starts
-        task = args.task
-        if args.create:
-            made = svc.quick_task(task)
-            task = made.task.id
-        plan = svc.start(task, at, args.note)
+    if args.create:
+        with svc.store.transaction():  # a task made here exists only if its timer starts
+            made = svc.quick_task(args.task)
+            plan = svc.start(made.task.id, at, args.note)
+    else:  # its own transaction: another process may write the moment it commits
+        plan = svc.start(args.task, at, args.note)
     # Re-read for the sync state; another process may have discarded it meanwhile (a start
     # in the same second), and then the plan is what happened.
     new = svc.store.get_interval(plan.new.id) or plan.new
