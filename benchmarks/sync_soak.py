@@ -68,6 +68,8 @@ class Lane:
                 op = self.rng.choice(("edit", "move", "split", "delete"))
                 e = svc.entry(iid)
                 if op == "edit":
+                    if (e.ended_at - e.started_at) < timedelta(minutes=6):
+                        continue  # edited and split down to a few minutes: leave it
                     shorter = e.ended_at - timedelta(minutes=self.rng.randrange(1, 5))
                     svc.edit(iid, note=f"n{self.rng.randrange(10**6)}", end=shorter)
                 elif op == "move":
