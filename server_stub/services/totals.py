@@ -50,7 +50,18 @@ def actor_scope(actor, *, project_id: str | None = None, user_id: str | None = N
     project or user already checked against the caller."""
     from .. import authz
 
-    where, params, needs_tasks = authz.totals_scope_sql(actor)
+    return _narrowed(*authz.totals_scope_sql(actor), project_id=project_id, user_id=user_id)
+
+
+def actor_scope_all(*, project_id: str | None = None, user_id: str | None = None) -> Scope:
+    """Everything (an admin's scope), narrowed to one project or user: for tests and benchmarks
+    that compare the roll-up with the raw computation."""
+    return _narrowed("1 = 1", {}, False, project_id=project_id, user_id=user_id)
+
+
+def _narrowed(
+    where: str, params: dict, needs_tasks: bool, *, project_id: str | None, user_id: str | None
+) -> Scope:
     if user_id is not None:
         where += " AND i.user_id = :f_uid"
         params = {**params, "f_uid": user_id}
@@ -59,18 +70,6 @@ def actor_scope(actor, *, project_id: str | None = None, user_id: str | None = N
         params = {**params, "f_pid": project_id}
         needs_tasks = True
     return Scope(where, params, needs_tasks)
-
-
-def actor_scope_all(*, project_id: str | None = None, user_id: str | None = None) -> Scope:
-    """Everything (an admin's scope), narrowed to one project or user."""
-    where, params = "1 = 1", {}
-    if user_id is not None:
-        where += " AND i.user_id = :f_uid"
-        params["f_uid"] = user_id
-    if project_id is not None:
-        where += " AND t.project_id = :f_pid"
-        params["f_pid"] = project_id
-    return Scope(where, params, project_id is not None)
 
 
 def parse_group_by(raw: str | None) -> list[str]:
