@@ -35,6 +35,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -120,14 +121,19 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def raw_sqlite(rows: list[tuple], batch: int | None, workdir: Path) -> float:
-    """Rows/s of raw executemany into a fresh copy of the server's schema."""
+def raw_sqlite(
+    rows: list[tuple], batch: int | None, workdir: Path, table_only: bool = False
+) -> float:
+    """Rows/s of raw executemany into a fresh copy of the server's schema. ``table_only``: the
+    roll-up's insert trigger paused (the server's push adds its rows itself; this leaves them
+    out, the floor of the table's own insert work) and the server's pragmas (64 MiB cache,
+    memory-mapped reads, checkpoints left to another thread)."""
     from sqlalchemy import create_engine
 
     sys.path.insert(0, str(ROOT))
     from server_stub.db.migrate import upgrade
 
-    path = workdir / f"raw-{batch}.sqlite3"
+    path = workdir / f"raw-{batch}-{table_only}.sqlite3"
     engine = create_engine(f"sqlite:///{path}")
     upgrade(engine)
     engine.dispose()
@@ -135,6 +141,10 @@ def raw_sqlite(rows: list[tuple], batch: int | None, workdir: Path) -> float:
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = NORMAL")
     conn.execute("PRAGMA foreign_keys = ON")
+    if table_only:
+        conn.execute("PRAGMA cache_size = -65536")
+        conn.execute("PRAGMA mmap_size = 268435456")
+        conn.execute("PRAGMA wal_autocheckpoint = 0")
     # the referenced rows exist, as on the server
     for k, uid in enumerate(sorted({r[1] for r in rows})):
         conn.execute(
@@ -161,10 +171,71 @@ def raw_sqlite(rows: list[tuple], batch: int | None, workdir: Path) -> float:
     step = batch or len(rows)
     for i in range(0, len(rows), step):
         conn.execute("BEGIN IMMEDIATE")
+        if table_only:
+            conn.execute("INSERT INTO rollup_pause (id) VALUES (1)")
         conn.executemany(sql, rows[i : i + step])
+        if table_only:
+            conn.execute("DELETE FROM rollup_pause")
         conn.execute("COMMIT")
     elapsed = time.perf_counter() - t0
     conn.close()
+    return len(rows) / elapsed
+
+
+def raw_pg(rows: list[tuple], url: str) -> float:
+    """Rows/s of one ``INSERT … SELECT FROM unnest(arrays)`` per 500 rows (the server's
+    statement) into a fresh database with the server's schema, roll-up trigger paused: the
+    floor of PostgreSQL's own insert work, foreign keys and indexes included."""
+    from sqlalchemy import create_engine, make_url, text
+
+    sys.path.insert(0, str(ROOT))
+    from server_stub.db.migrate import upgrade
+
+    base = make_url(url)
+    name = f"{base.database}_raw"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    engine = create_engine(base.set(database=name))
+    upgrade(engine)
+    with engine.begin() as conn:
+        for k, uid in enumerate(sorted({r[1] for r in rows})):
+            conn.execute(
+                text("INSERT INTO users (id, email, name, role, created_at) "
+                     "VALUES (:i, :e, 'r', 'member', 0)"),
+                {"i": uid, "e": f"r{k}@x"},
+            )  # fmt: skip
+        pid = str(uuid.uuid4())
+        conn.execute(
+            text("INSERT INTO projects (id, name, seq, created_at, updated_at) "
+                 "VALUES (:p, 'p', 1, 0, 0)"), {"p": pid},
+        )  # fmt: skip
+        for t in {r[3] for r in rows}:
+            conn.execute(
+                text("INSERT INTO tasks (id, project_id, title, status, seq, created_at, "
+                     "updated_at) VALUES (:t, :p, 't', 'open', 1, 0, 0)"), {"t": t, "p": pid},
+            )  # fmt: skip
+    types = ("text", "text", "text", "text", "bigint", "bigint", "text", "text", "text",
+             "integer", "boolean", "bigint", "bigint", "bigint")  # fmt: skip
+    sql = (
+        "INSERT INTO intervals (id, user_id, device_name, task_id, started_at, ended_at, tz, "
+        "note, source, revision, deleted, seq, created_at, updated_at) SELECT * FROM unnest("
+        + ", ".join(f"%b::{t}[]" for t in types)
+        + ")"
+    )
+    raw_conn = engine.raw_connection()
+    cur = raw_conn.cursor()
+    t0 = time.perf_counter()
+    for i in range(0, len(rows), BATCH):
+        chunk = [(*r[:10], bool(r[10]), *r[11:]) for r in rows[i : i + BATCH]]
+        cur.execute("SELECT set_config('tracker.rollup_paused', 'on', true)")
+        cur.execute(sql, [list(c) for c in zip(*chunk, strict=True)])
+        raw_conn.commit()
+    elapsed = time.perf_counter() - t0
+    raw_conn.close()
+    engine.dispose()
     return len(rows) / elapsed
 
 
@@ -189,6 +260,10 @@ def main() -> None:
     ap.add_argument("--database-url", help="default: SQLite in a temporary data dir")
     ap.add_argument("--keep", action="store_true")
     ap.add_argument("--uuid4", action="store_true", help="random ids instead of UUIDv7")
+    ap.add_argument(
+        "--clients", type=int, default=1,
+        help="concurrent pushers (each its own keep-alive connection and members)",
+    )  # fmt: skip
     args = ap.parse_args()
     n = 100_000 if args.quick else args.rows
     workdir = Path(tempfile.mkdtemp(prefix="tracker-server-bench-"))
@@ -262,24 +337,45 @@ def main() -> None:
             range(len(batches)), key=lambda k: (k % max(1, len(batches) // args.users), k)
         )
         print(
-            f"pushing {len(batches):,} batches of {BATCH} over one keep-alive connection ...",
+            f"pushing {len(batches):,} batches of {BATCH} over {args.clients} keep-alive "
+            "connection(s) ...",
             flush=True,
         )
+        # each client pushes the batches of its own members, in the same round-robin order
+        lanes = [
+            [k for k in order if batches[k][0] % args.clients == c] for c in range(args.clients)
+        ]
+        counts = [0] * args.clients
+        failures: list[str] = []
+
+        def push_lane(c: int) -> None:
+            session = http if c == 0 else _Session(base + "/api/v1")
+            for k in lanes[c]:
+                u, body = batches[k]
+                r = session.post(
+                    "/intervals/batch",
+                    data=body,
+                    headers={**members[u][1], "Content-Type": "application/json"},
+                )
+                if r.status_code != 200:
+                    failures.append(f"{r.status_code} {r.text[:200]}")
+                    return
+                out = r.json()
+                counts[c] += len(out["accepted"])
+                if out["rejected"] or out["conflicts"]:
+                    failures.append(f"unexpected: {out['rejected'][:2]} {out['conflicts'][:2]}")
+                    return
+
         t0 = time.perf_counter()
         cpu0, server_cpu0 = time.process_time(), cpu_seconds(server.pid)
-        accepted = 0
-        for k in order:
-            u, body = batches[k]
-            r = http.post(
-                "/intervals/batch",
-                data=body,
-                headers={**members[u][1], "Content-Type": "application/json"},
-            )
-            r.raise_for_status()
-            out = r.json()
-            accepted += len(out["accepted"])
-            if out["rejected"] or out["conflicts"]:
-                sys.exit(f"unexpected: {out['rejected'][:2]} {out['conflicts'][:2]}")
+        threads = [threading.Thread(target=push_lane, args=(c,)) for c in range(args.clients)]
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join()
+        if failures:
+            sys.exit(failures[0])
+        accepted = sum(counts)
         ingest_s = time.perf_counter() - t0
         client_cpu = time.process_time() - cpu0
         server_cpu = cpu_seconds(server.pid) - server_cpu0
@@ -368,6 +464,8 @@ def main() -> None:
     flat.sort(key=lambda x: x[4])
     raw_batched = raw_sqlite(flat, BATCH, workdir)
     raw_one = raw_sqlite(flat, None, workdir)
+    raw_table = raw_sqlite(flat, BATCH, workdir, table_only=True)
+    raw_pg_rate = raw_pg(flat, args.database_url) if args.database_url else None
 
     db = "PostgreSQL" if args.database_url else "SQLite"
     print()
@@ -376,7 +474,8 @@ def main() -> None:
     print("| measure | figure | baseline | ratio | target |")
     print("|---|---|---|---|---|")
     print(
-        f"| HTTP ingest (1 worker, batches of {BATCH}) | {server_rate:,.0f} intervals/s "
+        f"| HTTP ingest (1 worker, {args.clients} client(s), batches of {BATCH}) "
+        f"| {server_rate:,.0f} intervals/s "
         f"| raw executemany, 500/txn: {raw_batched:,.0f} rows/s | {server_rate / raw_batched:.2f} "
         "| ≥ 0.25 |"
     )
@@ -384,6 +483,15 @@ def main() -> None:
         f"| (same) | | raw executemany, 1 txn: {raw_one:,.0f} rows/s "
         f"| {server_rate / raw_one:.2f} | ≥ 0.25 |"
     )
+    print(
+        f"| (same) | | raw SQLite executemany, 500/txn, table only (roll-up paused, server's "
+        f"pragmas): {raw_table:,.0f} rows/s | {server_rate / raw_table:.2f} | |"
+    )
+    if raw_pg_rate is not None:
+        print(
+            f"| (same) | | raw PostgreSQL unnest INSERT, 500/txn, table only: "
+            f"{raw_pg_rate:,.0f} rows/s | {server_rate / raw_pg_rate:.2f} | |"
+        )
     for name in ("task", "task x day"):
         secs, nrows, _total = totals[name]
         rsecs, rrows = raw[name]

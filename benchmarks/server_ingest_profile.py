@@ -163,7 +163,7 @@ def main() -> None:
         creds = HTTPAuthorizationCredentials(
             scheme="Bearer", credentials=members[u][1]["Authorization"][7:]
         )
-        actor = current_actor(state, creds)
+        actor = current_actor(None, state, creds)  # type: ignore[arg-type]
         r = push_batch(IntervalBatchIn.model_validate_json(body), actor, state, None)
         assert r.status_code == 200 and len(json.loads(r.body)["accepted"]) == 500
 

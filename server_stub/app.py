@@ -53,6 +53,7 @@ async def _lifespan(app: FastAPI):
     that walked all of them, about 60 ms of CPU every other draft."""
     gc.freeze()
     state: AppState = app.state.tracker
+    state.db.start_checkpointer()
     every = state.settings.notice_every_seconds
     task = None
     if state.mailer is not None and every > 0:
@@ -61,6 +62,7 @@ async def _lifespan(app: FastAPI):
         yield
     finally:
         gc.unfreeze()
+        state.db.stop_checkpointer()
         if task is not None:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):

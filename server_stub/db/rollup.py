@@ -21,11 +21,21 @@ writer can forget them: row triggers on SQLite (in-process, cheap), statement tr
 transition tables on PostgreSQL (one set-based upsert per statement, in key order so two
 writers lock rows in the same order). Running intervals are not in the roll-up: readers add
 them from ``intervals`` (there is at most one per user).
+
+The batch push adds its new rows itself, set-based (:func:`add_new`): it pauses the triggers
+for its ``INSERT`` (:func:`paused`: a row in ``rollup_pause`` that SQLite's triggers look for, a
+transaction-local setting on PostgreSQL, both gone at the end of the transaction whatever
+happens), sums the rows' days and months in Python over the same calendar and upserts a few
+rows per batch instead of eight statements per interval.
 """
 
 from __future__ import annotations
 
+import bisect
+import contextlib
 import functools
+import itertools
+from collections.abc import Iterable, Iterator
 from datetime import date
 from zoneinfo import ZoneInfo
 
@@ -192,16 +202,22 @@ def _sqlite_row(p: str, sign: int) -> list[str]:
     return [*day, *map(_monthly, day)]
 
 
-def _sqlite_ddl() -> list[str]:
+_NOT_PAUSED_SQLITE = " AND NOT EXISTS (SELECT 1 FROM rollup_pause)"
+_PAUSED_PG = "IF current_setting('tracker.rollup_paused', true) = 'on' THEN RETURN NULL; END IF;\n"
+
+
+def _sqlite_ddl(pausable: bool) -> list[str]:
     def body(*parts: tuple[str, int]) -> str:
         stmts = []
         for prefix, sign in parts:
             stmts += _sqlite_row(prefix, sign)
         return ";\n".join(stmts) + ";"
 
+    # Only inserts can be paused: the batch push adds its new rows itself (add_new).
+    pause = _NOT_PAUSED_SQLITE if pausable else ""
     return [
         f"CREATE TRIGGER rollup_intervals_insert AFTER INSERT ON intervals "
-        f"WHEN {_LIVE_SQLITE.format(p='NEW')} BEGIN {body(('NEW', 1))} END",
+        f"WHEN {_LIVE_SQLITE.format(p='NEW')}{pause} BEGIN {body(('NEW', 1))} END",
         f"CREATE TRIGGER rollup_intervals_delete AFTER DELETE ON intervals "
         f"WHEN {_LIVE_SQLITE.format(p='OLD')} BEGIN {body(('OLD', -1))} END",
         f"CREATE TRIGGER rollup_intervals_update AFTER UPDATE OF {_COLS} ON intervals "
@@ -210,7 +226,7 @@ def _sqlite_ddl() -> list[str]:
     ]
 
 
-def _pg_ddl() -> list[str]:
+def _pg_ddl(pausable: bool) -> list[str]:
     out = []
     changed = (
         f"({', '.join('o.' + c for c in COLUMNS)}) IS DISTINCT FROM "
@@ -230,9 +246,10 @@ def _pg_ddl() -> list[str]:
     for op, (referencing, src) in sources.items():
         fn = f"rollup_intervals_{op}"
         stmts = ";\n".join(_upserts(src, "postgresql"))
+        pause = _PAUSED_PG if pausable and op == "insert" else ""
         out.append(
             f"CREATE FUNCTION {fn}() RETURNS trigger LANGUAGE plpgsql AS $$\n"
-            f"BEGIN\n{stmts};\nRETURN NULL;\nEND\n$$"
+            f"BEGIN\n{pause}{stmts};\nRETURN NULL;\nEND\n$$"
         )
         out.append(
             f"CREATE TRIGGER {fn} AFTER {op.upper()} ON intervals {referencing} "
@@ -241,9 +258,119 @@ def _pg_ddl() -> list[str]:
     return out
 
 
-def install_triggers(conn: Connection) -> None:
-    for sql in _sqlite_ddl() if conn.dialect.name == "sqlite" else _pg_ddl():
+def install_triggers(conn: Connection, pausable: bool = True) -> None:
+    """``pausable``: the insert trigger stands aside while :func:`paused` (from migration 0013,
+    which made ``rollup_pause``; 0010 installed them without it)."""
+    ddl = _sqlite_ddl(pausable) if conn.dialect.name == "sqlite" else _pg_ddl(pausable)
+    for sql in ddl:
         conn.exec_driver_sql(sql)
+
+
+@contextlib.contextmanager
+def paused(conn: Connection) -> Iterator[None]:
+    """The insert trigger stands aside for the statements inside: the caller adds those rows
+    with :func:`add_new` in the same transaction. The pause ends with the block, and in any case
+    with the transaction (an error inside rolls the whole transaction back)."""
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("INSERT INTO rollup_pause (id) VALUES (1)")
+        try:
+            yield
+        finally:
+            conn.exec_driver_sql("DELETE FROM rollup_pause")
+    else:
+        conn.exec_driver_sql("SELECT set_config('tracker.rollup_paused', 'on', true)")
+        try:
+            yield
+        finally:
+            conn.exec_driver_sql("SELECT set_config('tracker.rollup_paused', 'off', true)")
+
+
+@functools.lru_cache(maxsize=8)
+def _calendar_index(zone: str) -> tuple[list[int], list[tuple[int, int, int, int]]]:
+    rows = calendar(zone)
+    # contiguous: each day ends where the next starts (day_buckets makes them so)
+    if any(a[3] != b[2] for a, b in itertools.pairwise(rows)):
+        raise RuntimeError("the roll-up calendar has a gap")
+    return [r[2] for r in rows], rows
+
+
+# (user_id, task_id, started_at, ended_at, estimated_amount_minor, bill_currency) of a new,
+# finished, live interval that is on no invoice.
+NewRow = tuple[str, str, int, int, "int | None", "str | None"]
+
+
+def add_new(conn: Connection, rows: Iterable[NewRow]) -> None:
+    """Add the contributions of new rows (inserted while :func:`paused`) to the four tables:
+    the same sums the insert trigger makes, summed per key in Python and upserted in key order
+    (seconds split over the local days an interval touches, money on its first day)."""
+    zone = conn.exec_driver_sql("SELECT zone FROM rollup_state WHERE id = 1").scalar()
+    if zone is None:
+        raise RuntimeError("the roll-up has no calendar: run the migrations")
+    los, cal = _calendar_index(zone)
+    day_s: dict[tuple[int, str, str], int] = {}
+    month_s: dict[tuple[int, str, str], int] = {}
+    day_m: dict[tuple[int, str, str, str], list[int]] = {}
+    month_m: dict[tuple[int, str, str, str], list[int]] = {}
+    for user, task, start, end, est, cur in rows:
+        k = bisect.bisect_right(los, start) - 1
+        if k < 0 or end > cal[-1][3]:
+            raise ValueError("an interval outside the roll-up's calendar")
+        first = cal[k]
+        while k < len(cal) and cal[k][2] < end:
+            day, month, lo, hi = cal[k]
+            secs = min(end, hi) - max(start, lo)
+            key = (day, user, task)
+            day_s[key] = day_s.get(key, 0) + secs
+            key = (month, user, task)
+            month_s[key] = month_s.get(key, 0) + secs
+            k += 1
+        if est is not None:
+            for key, into in (((first[0], user, task, cur or ""), day_m),
+                              ((first[1], user, task, cur or ""), month_m)):  # fmt: skip
+                sums = into.get(key)
+                if sums is None:
+                    into[key] = [est, 1]
+                else:
+                    sums[0] += est
+                    sums[1] += 1
+    sqlite = conn.dialect.name == "sqlite"
+    for table, level, sums in (("day_totals", "day", day_s), ("month_totals", "month", month_s)):
+        if sums:
+            rows = [(*key, v) for key, v in sorted(sums.items())]
+            conflict = (
+                f"ON CONFLICT ({level}, user_id, task_id) "
+                f"DO UPDATE SET seconds = {table}.seconds + excluded.seconds"
+            )
+            if sqlite:
+                conn.exec_driver_sql(
+                    f"INSERT INTO {table} ({level}, user_id, task_id, seconds) "
+                    f"VALUES (?, ?, ?, ?) {conflict}",
+                    rows,
+                )
+            else:  # one statement: binary arrays, unnested in key order
+                conn.exec_driver_sql(
+                    f"INSERT INTO {table} ({level}, user_id, task_id, seconds) SELECT * FROM "
+                    f"unnest(%b::integer[], %b::text[], %b::text[], %b::bigint[]) {conflict}",
+                    tuple(map(list, zip(*rows, strict=True))),
+                )
+    cols = ("est_minor", "est_n", "inv_minor", "inv_n", "best_minor", "best_n")
+    for table, level, money in (("day_amounts", "day", day_m), ("month_amounts", "month", month_m)):
+        if money:
+            upd = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in cols)
+            insert = f"INSERT INTO {table} ({level}, user_id, task_id, currency, {', '.join(cols)})"
+            conflict = f"ON CONFLICT ({level}, user_id, task_id, currency) DO UPDATE SET {upd}"
+            # not on a final invoice: the estimate is also the best amount
+            rows = [(*key, e, n, 0, 0, e, n) for key, (e, n) in sorted(money.items())]
+            if sqlite:
+                conn.exec_driver_sql(f"{insert} VALUES ({', '.join(['?'] * 10)}) {conflict}", rows)
+            else:
+                types = ("integer", "text", "text", "text", "bigint", "integer", "bigint",
+                         "integer", "bigint", "integer")  # fmt: skip
+                arrays = ", ".join(f"%b::{t}[]" for t in types)
+                conn.exec_driver_sql(
+                    f"{insert} SELECT * FROM unnest({arrays}) {conflict}",
+                    tuple(map(list, zip(*rows, strict=True))),
+                )
 
 
 def drop_triggers(conn: Connection) -> None:
@@ -320,10 +447,12 @@ def workspace_zone_changed(conn: Connection, zone: str) -> None:
 
 __all__ = [
     "COLUMNS",
+    "add_new",
     "day_date",
     "day_number",
     "drop_triggers",
     "install_triggers",
+    "paused",
     "rebuild",
     "workspace_zone_changed",
 ]

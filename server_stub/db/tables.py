@@ -270,6 +270,14 @@ rollup_state = Table(
     Column("hi", BigInteger, nullable=False),  # and its end (exclusive)
 )
 
+# Holds a row only inside a batch push's transaction, while it inserts rows whose roll-up it adds
+# itself (db/rollup.py ``paused``): SQLite's insert trigger stands aside while it is there.
+rollup_pause = Table(
+    "rollup_pause",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+)
+
 rollup_calendar = Table(
     "rollup_calendar",
     metadata,

@@ -41,8 +41,12 @@ def _both(conn, scope, groups, zone, now, first, last, basis="best"):
     return out
 
 
+TABLES = ("day_totals", "day_amounts", "month_totals", "month_amounts")
+
+
 def _table(conn, name: str) -> list[tuple]:
-    keys = "day, user_id, task_id" + (", currency" if name == "day_amounts" else "")
+    level = "month" if name.startswith("month") else "day"
+    keys = f"{level}, user_id, task_id" + (", currency" if name.endswith("amounts") else "")
     return [tuple(r) for r in conn.execute(text(f"SELECT * FROM {name} ORDER BY {keys}")).all()]
 
 
@@ -158,10 +162,10 @@ def test_triggers_equal_a_rebuild_and_a_zone_change_rebuilds(api, team, priced):
     team.member.push(iv(t, "2026-04-04T13:00:00Z", "2026-04-05T17:00:00Z", id=a, revision=2,
                         base=1))  # fmt: skip
     with api.state.db.engine.begin() as conn:
-        before = _table(conn, "day_totals"), _table(conn, "day_amounts")
+        before = [_table(conn, name) for name in TABLES]
         rollup.rebuild(conn, ZONE)
-        after = _table(conn, "day_totals"), _table(conn, "day_amounts")
-    assert (_nonzero(before[0]), _nonzero(before[1])) == after
+        after = [_table(conn, name) for name in TABLES]
+    assert [_nonzero(rows) for rows in before] == after
     # 28 h from 23:30 (+10:30) on the 4th: 0:30 there, 25 h on the 5th, 2:30 (+09:30) on the
     # 6th, and the other member's hour
     body = team.manager.get("/totals", params={"group_by": "day"}).json()
@@ -182,6 +186,53 @@ def test_triggers_equal_a_rebuild_and_a_zone_change_rebuilds(api, team, priced):
         assert svc.rollup_days(conn, scope, load_tz(ZONE), now, first, last) is None
     assert state == "Asia/Kathmandu"
     assert roll == raw and roll[1] == 29 * 3600
+
+
+def test_the_batch_push_adds_its_rows_itself_and_other_writers_keep_the_triggers(api, team, priced):
+    """The push pauses the insert trigger and upserts its rows' sums (rollup.add_new): the four
+    tables equal a rebuild after priced pushes in two currencies across DST and midnight, the
+    pause never outlives the push (not after a refused batch either), and a row written by
+    another writer (a plain INSERT) still reaches the roll-up through the trigger."""
+    t, u, jpy = priced
+    member = api.user("member")
+    for pid in (team.project["id"], team.other_project["id"]):
+        api.member(team.manager, pid, member)
+    # 60 intervals of 50 min every 4 h from 2026-04-03: across the 25-hour day and midnights
+    items = [
+        iv((t, u, jpy)[k % 3], _iso(BASE + k * 14400), _iso(BASE + k * 14400 + 3000))
+        for k in range(60)
+    ]
+    assert len(member.push(*items)["accepted"]) == 60
+    # an overlapping item is refused: nothing half-added
+    r = member.push(iv(t, _iso(BASE + 100), _iso(BASE + 200)))
+    assert r["accepted"] == [] and r["rejected"][0]["code"] == "overlap"
+    with api.state.db.engine.begin() as conn:
+        assert conn.execute(text("SELECT COUNT(*) FROM rollup_pause")).scalar() == 0
+        # another writer: a row inserted straight into the table, the trigger adds it
+        conn.execute(
+            text(
+                "INSERT INTO intervals (id, user_id, task_id, started_at, ended_at, tz, note, "
+                "source, revision, deleted, seq, created_at, updated_at, billable, "
+                "bill_rate_origin, estimated_amount_minor, bill_currency) VALUES ('x-direct', "
+                ":u, :t, :s, :e, 'UTC', '', 'manual', 1, false, 0, 0, 0, true, 'project', 777, "
+                "'EUR')"
+            ),
+            {"u": team.other_member.id, "t": t, "s": BASE - 86400, "e": BASE - 86400 + 7200},
+        )
+        before = [_table(conn, name) for name in TABLES]
+        rollup.rebuild(conn, ZONE)
+        after = [_table(conn, name) for name in TABLES]
+    assert [_nonzero(rows) for rows in before] == after
+    seconds = {r[1]: 0 for r in after[0]}
+    for row in after[0]:
+        seconds[row[1]] += row[3]
+    assert seconds == {member.id: 60 * 3000, team.other_member.id: 7200}
+    money: dict[tuple, tuple[int, int]] = {}  # month_amounts per user and currency: est, est_n
+    for r in after[3]:
+        e, n = money.get((r[1], r[3]), (0, 0))
+        money[(r[1], r[3])] = (e + r[4], n + r[5])
+    assert money[(team.other_member.id, "EUR")] == (777, 1)
+    assert money[(member.id, "JPY")][1] == 20 and money[(member.id, "EUR")][1] == 40
 
 
 def test_invoices_lock_and_release_the_rollup_money(api, team, priced):

@@ -48,7 +48,7 @@ def upgrade() -> None:
     conn = op.get_bind()
     zone = conn.execute(sa.text("SELECT timezone FROM workspace WHERE id = 1")).scalar()
     rollup.rebuild(conn, zone or "UTC")
-    rollup.install_triggers(conn)
+    rollup.install_triggers(conn, pausable=False)  # 0013 makes them pausable
 
 
 def downgrade() -> None:
