@@ -575,41 +575,21 @@ def _flush(conn: Connection, touched: dict[str, Row], rates: dict[str, Chain], n
 
 
 def _insert(conn: Connection, dialect: str, cols: tuple[str, ...], rows: list[tuple]) -> None:
-    """New rows of one shape. SQLite: ``executemany``. PostgreSQL: one ``INSERT … SELECT FROM
-    unnest(arrays)``, a binary array per column: a multi-row ``VALUES`` with 6,500 parameters
+    """New rows of one shape. SQLite: ``executemany``. PostgreSQL: ``COPY … FROM STDIN`` in the
+    transaction (psycopg formats the rows in C): a multi-row ``VALUES`` with 6,500 parameters
     was a statement too long for psycopg's parse cache (27 ms of regular expressions a batch),
-    and a statement per row is a round trip per row."""
+    a statement per row is a round trip per row, and ``INSERT … SELECT FROM unnest(arrays)``
+    took 10 % longer and twice the client CPU. COPY fires the same statement triggers."""
     if dialect == "sqlite":
         conn.exec_driver_sql(_insert_sql(dialect, cols), rows)
         return
-    sql, params = _unnest("intervals", cols, rows)
-    conn.exec_driver_sql(sql, params)
-
-
-# PostgreSQL array types of the interval columns the ingest writes.
-_PG_TYPES = {
-    "id": "text", "user_id": "text", "device_name": "text", "task_id": "text",
-    "started_at": "bigint", "ended_at": "bigint", "tz": "text", "note": "text", "source": "text",
-    "revision": "integer", "deleted": "boolean", "deleted_at": "bigint", "seq": "bigint",
-    "created_at": "bigint", "updated_at": "bigint", "written_by": "text", "billable": "boolean",
-    "bill_rate_minor": "bigint", "bill_currency": "text", "bill_rate_origin": "text",
-    "pay_rate_minor": "bigint", "pay_currency": "text", "estimated_amount_minor": "bigint",
-}  # fmt: skip
-
-
-def _unnest(table: str, cols: tuple[str, ...], rows: list[tuple]) -> tuple[str, tuple]:
-    """``INSERT INTO table (cols) SELECT * FROM unnest(...)`` and its arrays: binary (``%b``)
-    where a column has a value, text (``%s``) where it is all NULL (a binary array needs an
-    element to tell its type)."""
-    marks, params = [], []
-    for name, values in zip(cols, zip(*rows, strict=True), strict=True):
-        fmt = "%b" if any(v is not None for v in values) else "%s"
-        marks.append(f"{fmt}::{_PG_TYPES[name]}[]")
-        params.append(list(values))
-    return (
-        f"INSERT INTO {table} ({', '.join(cols)}) SELECT * FROM unnest({', '.join(marks)})",
-        tuple(params),
-    )
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        with cursor.copy(f"COPY intervals ({', '.join(cols)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+    finally:
+        cursor.close()
 
 
 __all__ = ["Item", "Outcome", "Row", "apply_batch", "prepare", "prepare_all"]
