@@ -126,7 +126,7 @@ def raw_sqlite(
 ) -> float:
     """Rows/s of raw executemany into a fresh copy of the server's schema. ``table_only``: the
     roll-up's insert trigger paused (the server's push adds its rows itself; this leaves them
-    out, the floor of the table's own insert work) and the server's pragmas (64 MiB cache,
+    out, the floor of the table's own insert work) and the server's pragmas (16 MiB cache,
     memory-mapped reads, checkpoints left to another thread)."""
     from sqlalchemy import create_engine
 
@@ -142,7 +142,7 @@ def raw_sqlite(
     conn.execute("PRAGMA synchronous = NORMAL")
     conn.execute("PRAGMA foreign_keys = ON")
     if table_only:
-        conn.execute("PRAGMA cache_size = -65536")
+        conn.execute("PRAGMA cache_size = -16384")
         conn.execute("PRAGMA mmap_size = 268435456")
         conn.execute("PRAGMA wal_autocheckpoint = 0")
     # the referenced rows exist, as on the server

@@ -31,9 +31,11 @@ from ..settings import Settings
 from .tables import counters
 
 SQLITE_BUSY_TIMEOUT_S = 60
-# Per connection: a page cache of 64 MiB (SQLite's default is 2 MiB, so a batch re-read its
-# index pages from the file with a system call each) and reads through a memory map.
-SQLITE_CACHE_KIB = 64 * 1024
+# Per connection: reads through a memory map (with SQLite's default, a batch re-read its index
+# pages from the file with a system call each) and a page cache of 16 MiB for the pages it
+# writes (the default is 2 MiB). The map is the file's pages, shared with the OS page cache: it
+# shows in the process's resident size, not as memory of its own.
+SQLITE_CACHE_KIB = 16 * 1024
 SQLITE_MMAP_BYTES = 256 * 1024 * 1024
 
 RESTART_WAIT_MS = 250
