@@ -25,8 +25,9 @@ them from ``intervals`` (there is at most one per user).
 The batch push adds its new rows itself, set-based (:func:`add_new`): it pauses the triggers
 for its ``INSERT`` (:func:`paused`: a row in ``rollup_pause`` that SQLite's triggers look for, a
 transaction-local setting on PostgreSQL, both gone at the end of the transaction whatever
-happens), sums the rows' days and months in Python over the same calendar and upserts a few
-rows per batch instead of eight statements per interval.
+happens), sums the rows' days and months in Python over the calendar rows the triggers would
+join (read from ``rollup_calendar``) and upserts a few rows per batch instead of eight
+statements per interval.
 """
 
 from __future__ import annotations
@@ -34,7 +35,6 @@ from __future__ import annotations
 import bisect
 import contextlib
 import functools
-import itertools
 from collections.abc import Iterable, Iterator
 from datetime import date
 from zoneinfo import ZoneInfo
@@ -285,15 +285,6 @@ def paused(conn: Connection) -> Iterator[None]:
             conn.exec_driver_sql("SELECT set_config('tracker.rollup_paused', 'off', true)")
 
 
-@functools.lru_cache(maxsize=8)
-def _calendar_index(zone: str) -> tuple[list[int], list[tuple[int, int, int, int]]]:
-    rows = calendar(zone)
-    # contiguous: each day ends where the next starts (day_buckets makes them so)
-    if any(a[3] != b[2] for a, b in itertools.pairwise(rows)):
-        raise RuntimeError("the roll-up calendar has a gap")
-    return [r[2] for r in rows], rows
-
-
 # (user_id, task_id, started_at, ended_at, estimated_amount_minor, bill_currency) of a new,
 # finished, live interval that is on no invoice.
 NewRow = tuple[str, str, int, int, "int | None", "str | None"]
@@ -301,32 +292,45 @@ NewRow = tuple[str, str, int, int, "int | None", "str | None"]
 
 def add_new(conn: Connection, rows: Iterable[NewRow]) -> None:
     """Add the contributions of new rows (inserted while :func:`paused`) to the four tables:
-    the same sums the insert trigger makes, summed per key in Python and upserted in key order
-    (seconds split over the local days an interval touches, money on its first day)."""
-    zone = conn.exec_driver_sql("SELECT zone FROM rollup_state WHERE id = 1").scalar()
-    if zone is None:
-        raise RuntimeError("the roll-up has no calendar: run the migrations")
-    los, cal = _calendar_index(zone)
+    the same sums the insert trigger makes over the same calendar rows, summed per key in
+    Python and upserted in key order (seconds split over the local days an interval touches,
+    money on the day it started)."""
+    rows = list(rows)
+    if not rows:
+        return
+    # The calendar rows the batch touches, from the database: the very rows the triggers join,
+    # so both kinds of writer cut days alike (even if the zone data changed since the rebuild).
+    mark = "?" if conn.dialect.name == "sqlite" else "%s"
+    cal = conn.exec_driver_sql(
+        f"SELECT day, month, lo, hi FROM rollup_calendar WHERE lo > {mark} AND lo < {mark} "
+        "ORDER BY lo",
+        (min(r[2] for r in rows) - REACH, max(r[3] for r in rows)),
+    ).all()
+    los = [c[2] for c in cal]
     day_s: dict[tuple[int, str, str], int] = {}
     month_s: dict[tuple[int, str, str], int] = {}
     day_m: dict[tuple[int, str, str, str], list[int]] = {}
     month_m: dict[tuple[int, str, str, str], list[int]] = {}
     for user, task, start, end, est, cur in rows:
-        k = bisect.bisect_right(los, start) - 1
-        if k < 0 or end > cal[-1][3]:
-            raise ValueError("an interval outside the roll-up's calendar")
-        first = cal[k]
-        while k < len(cal) and cal[k][2] < end:
+        # the trigger's join: calendar rows with start - REACH < lo < end and hi > start
+        first = bisect.bisect_right(los, start - REACH)
+        for k in range(first, bisect.bisect_left(los, end)):
             day, month, lo, hi = cal[k]
-            secs = min(end, hi) - max(start, lo)
-            key = (day, user, task)
-            day_s[key] = day_s.get(key, 0) + secs
-            key = (month, user, task)
-            month_s[key] = month_s.get(key, 0) + secs
-            k += 1
-        if est is not None:
-            for key, into in (((first[0], user, task, cur or ""), day_m),
-                              ((first[1], user, task, cur or ""), month_m)):  # fmt: skip
+            if hi > start:
+                secs = min(end, hi) - max(start, lo)
+                key = (day, user, task)
+                day_s[key] = day_s.get(key, 0) + secs
+                key = (month, user, task)
+                month_s[key] = month_s.get(key, 0) + secs
+        if est is None:
+            continue
+        # money on the start's day: lo <= start < hi
+        for k in range(first, bisect.bisect_right(los, start)):
+            day, month, _lo, hi = cal[k]
+            if hi <= start:
+                continue
+            for key, into in (((day, user, task, cur or ""), day_m),
+                              ((month, user, task, cur or ""), month_m)):  # fmt: skip
                 sums = into.get(key)
                 if sums is None:
                     into[key] = [est, 1]

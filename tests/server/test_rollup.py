@@ -235,6 +235,44 @@ def test_the_batch_push_adds_its_rows_itself_and_other_writers_keep_the_triggers
     assert money[(member.id, "JPY")][1] == 20 and money[(member.id, "EUR")][1] == 40
 
 
+def test_the_push_cuts_days_on_the_stored_calendar_as_the_trigger_does(api, team, priced):
+    """A calendar that differs from what today's zone data would make (as after a tzdata
+    update since the rebuild): the push and a plain INSERT still split time alike, on the
+    stored calendar."""
+    t = priced[0]
+    member = api.user("member")
+    api.member(team.manager, team.project["id"], member)
+    start, end = BASE + 86400 * 5, BASE + 86400 * 6 + 3600  # across a midnight or two
+    with api.state.db.engine.begin() as conn:
+        # every local midnight of that stretch moved an hour later
+        conn.execute(
+            text("UPDATE rollup_calendar SET hi = hi + 3600 WHERE lo >= :a AND lo < :b"),
+            {"a": start - 3 * 86400, "b": end + 3 * 86400},
+        )
+        conn.execute(
+            text("UPDATE rollup_calendar SET lo = lo + 3600 WHERE lo > :a AND lo < :b"),
+            {"a": start - 3 * 86400, "b": end + 3 * 86400},
+        )
+    assert len(member.push(iv(t, _iso(start), _iso(end)))["accepted"]) == 1
+    with api.state.db.engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO intervals (id, user_id, task_id, started_at, ended_at, tz, note, "
+                "source, revision, deleted, seq, created_at, updated_at) VALUES ('x-cal', :u, "
+                ":t, :s, :e, 'UTC', '', 'manual', 1, false, 0, 0, 0)"
+            ),
+            {"u": team.other_member.id, "t": t, "s": start, "e": end},
+        )
+        days = {}
+        for uid in (member.id, team.other_member.id):
+            days[uid] = conn.execute(
+                text("SELECT day, seconds FROM day_totals WHERE user_id = :u ORDER BY day"),
+                {"u": uid},
+            ).all()
+    assert days[member.id] == days[team.other_member.id]
+    assert sum(s for _, s in days[member.id]) == end - start and len(days[member.id]) >= 2
+
+
 def test_invoices_lock_and_release_the_rollup_money(api, team, priced):
     t = priced[0]
     for day in (6, 7):
