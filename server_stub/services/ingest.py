@@ -435,6 +435,9 @@ _RATE_COLS = (
     "pay_currency", "estimated_amount_minor",
 )  # fmt: skip
 _INSERT_COLS = ("id", "user_id", "created_at", *_BASE_COLS, *_RATE_COLS)
+# Where a row's estimate and its currency sit in its rate columns (the roll-up's money).
+_EST_AT = _RATE_COLS.index("estimated_amount_minor")
+_CUR_AT = _RATE_COLS.index("bill_currency")
 _UNPRICED = (True, None, None, "none", None, None, None)  # the rate columns' defaults
 # A finished, live, unpriced new row: its other columns are NULL or hold their defaults.
 _PLAIN_COLS = (
@@ -556,7 +559,8 @@ def _flush(conn: Connection, touched: dict[str, Row], rates: dict[str, Chain], n
             cols = _INSERT_COLS
             values = (r.id, r.user_id, r.created_at or now, *_base(r, now), *price)
         if r.ended_at is not None and not r.deleted:  # new rows are on no invoice
-            new_rollup.append((r.user_id, r.task_id, r.started_at, r.ended_at, price[6], price[2]))
+            est, cur = price[_EST_AT], price[_CUR_AT]
+            new_rollup.append((r.user_id, r.task_id, r.started_at, r.ended_at, est, cur))
         if cols is not group_cols:
             if group:
                 shapes.append((group_cols, group))
